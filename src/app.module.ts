@@ -1,0 +1,32 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { RequestValidationError } from './common/request-validation.error';
+import { AppConfigModule } from './config';
+import { DatabaseModule } from './database/database.module';
+import { RedisModule } from './redis/redis.module';
+import { SessionsModule } from './sessions/sessions.module';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    DatabaseModule,
+    RedisModule,
+    AuthModule,
+    SessionsModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({
+        whitelist: true,
+        transform: true,
+        exceptionFactory: (errors) =>
+          RequestValidationError.fromValidationErrors(errors),
+      }),
+    },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,57 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { AuthenticationError } from '../common/authentication.error';
+import type { AuthenticatedUser } from './authenticated-user';
+import { IS_PUBLIC } from './public.decorator';
+
+const BEARER_TOKEN = /^bearer\s+\S/i;
+
+function describeFailure(info: unknown): string {
+  const name = (info as { name?: unknown } | undefined)?.name;
+  if (name === 'TokenExpiredError') {
+    return 'The token has expired';
+  }
+  if (name === 'NotBeforeError') {
+    return 'The token is not valid yet';
+  }
+  return 'The token is invalid';
+}
+
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
+      IS_PUBLIC,
+      [context.getHandler(), context.getClass()],
+    );
+    return isPublic ? true : super.canActivate(context);
+  }
+
+  handleRequest<TUser = AuthenticatedUser>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (error instanceof AuthenticationError) {
+      throw error;
+    }
+    if (error || !user) {
+      const header = context.switchToHttp().getRequest<FastifyRequest>()
+        .headers.authorization;
+      const tokenPresent =
+        typeof header === 'string' && BEARER_TOKEN.test(header);
+      throw new AuthenticationError(
+        tokenPresent ? describeFailure(info) : 'A bearer token is required',
+        tokenPresent,
+      );
+    }
+    return user;
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AuthenticationError } from '../common/authentication.error';
+import type { AppConfig } from '../config';
+import type { AuthenticatedUser } from './authenticated-user';
+import { parseUserId } from './user-id';
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy) {
+  constructor(config: ConfigService<AppConfig, true>) {
+    const jwt = config.getOrThrow('jwt', { infer: true });
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: jwt.secret,
+      algorithms: [jwt.algorithm],
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: jwt.clockToleranceSeconds },
+    });
+  }
+
+  /** Runs after the signature, `exp` and `nbf` checks; enforces what jsonwebtoken leaves optional. */
+  validate(payload: unknown): AuthenticatedUser {
+    if (
+      typeof payload !== 'object' ||
+      payload === null ||
+      Array.isArray(payload)
+    ) {
+      throw new AuthenticationError(
+        'The token payload is not a JSON object',
+        true,
+      );
+    }
+    const { exp, sub } = payload as Record<string, unknown>;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+      throw new AuthenticationError('The token has no valid exp claim', true);
+    }
+    const id = parseUserId(sub);
+    if (id === undefined) {
+      throw new AuthenticationError(
+        'The token sub claim is not a valid user id',
+        true,
+      );
+    }
+    return { id };
+  }
+}

@@ -1,0 +1,28 @@
+import { createHmac } from 'node:crypto';
+import type { JwtAlgorithm } from '../config';
+
+const HASH_OF: Record<JwtAlgorithm, string> = {
+  HS256: 'sha256',
+  HS384: 'sha384',
+  HS512: 'sha512',
+};
+
+const base64url = (value: unknown) =>
+  Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * Signs a token the way the auth service does. Used by `npm run token` and the tests;
+ * the service itself only verifies.
+ */
+export function signToken(
+  payload: unknown,
+  secret: string,
+  algorithm: JwtAlgorithm = 'HS256',
+  header: Record<string, unknown> = { alg: algorithm, typ: 'JWT' },
+): string {
+  const signingInput = `${base64url(header)}.${base64url(payload)}`;
+  const signature = createHmac(HASH_OF[algorithm], secret)
+    .update(signingInput)
+    .digest('base64url');
+  return `${signingInput}.${signature}`;
+}

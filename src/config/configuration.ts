@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ConfigurationError,
+  EnvironmentVariables,
+  validateEnvironment,
+} from './environment';
+
+export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+export interface PostgresSettings {
+  url?: string;
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  database: string;
+}
+
+export interface RedisSettings {
+  url?: string;
+  host: string;
+  port: number;
+  db: number;
+}
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  dataDir: string;
+  /** `undefined` selects the embedded PostgreSQL under `dataDir`. */
+  postgres?: PostgresSettings;
+  dbPoolSize: number;
+  migrationsRun: boolean;
+  /** `undefined` selects the in-process cache. */
+  redis?: RedisSettings;
+  redisKeyPrefix: string;
+  jwt: {
+    secret: string;
+    algorithm: JwtAlgorithm;
+    clockToleranceSeconds: number;
+  };
+  cacheTtlSeconds: number;
+  maxSessionsPerUser: number;
+  rateLimitPerMinute: number;
+  logLevel: string;
+}
+
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+function postgresSettings(
+  env: EnvironmentVariables,
+): PostgresSettings | undefined {
+  if (env.DATABASE_URL) {
+    let url: URL;
+    try {
+      url = new URL(env.DATABASE_URL);
+    } catch {
+      throw new ConfigurationError('DATABASE_URL', 'is not a valid URL');
+    }
+    if (!['postgres:', 'postgresql:'].includes(url.protocol)) {
+      throw new ConfigurationError(
+        'DATABASE_URL',
+        'must start with postgres:// or postgresql://',
+      );
+    }
+    return {
+      url: env.DATABASE_URL,
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: decodeURIComponent(url.pathname.slice(1)),
+    };
+  }
+  if (!env.DB_HOST) {
+    return undefined;
+  }
+  return {
+    host: env.DB_HOST,
+    port: env.DB_PORT ?? 5432,
+    username: env.DB_USER ?? 'postgres',
+    password: env.DB_PASS,
+    database: env.DB_NAME ?? 'sessions',
+  };
+}
+
+function redisSettings(env: EnvironmentVariables): RedisSettings | undefined {
+  if (env.REDIS_URL) {
+    let url: URL;
+    try {
+      url = new URL(env.REDIS_URL);
+    } catch {
+      throw new ConfigurationError('REDIS_URL', 'is not a valid URL');
+    }
+    if (!['redis:', 'rediss:'].includes(url.protocol)) {
+      throw new ConfigurationError(
+        'REDIS_URL',
+        'must start with redis:// or rediss://',
+      );
+    }
+    return {
+      url: env.REDIS_URL,
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      db: Number(url.pathname.slice(1) || 0),
+    };
+  }
+  if (!env.REDIS_HOST) {
+    return undefined;
+  }
+  return {
+    host: env.REDIS_HOST,
+    port: env.REDIS_PORT ?? 6379,
+    db: env.REDIS_DB ?? 0,
+  };
+}
+
+/**
+ * Outside production a missing SECRET_KEY is generated once and kept in the data
+ * directory, so tokens minted with `npm run token` keep working across restarts.
+ */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret-key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('hex');
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}
+
+export function buildConfiguration(
+  raw: Record<string, unknown> = process.env,
+): AppConfig {
+  const env = validateEnvironment(raw);
+  const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR ?? 'data');
+  const postgres = postgresSettings(env);
+
+  if (production && !env.SECRET_KEY) {
+    throw new ConfigurationError(
+      'SECRET_KEY',
+      'is required when NODE_ENV=production (the HS256 secret shared with the auth service, at least 32 characters)',
+    );
+  }
+  if (
+    production &&
+    env.SECRET_KEY &&
+    env.SECRET_KEY.length < MIN_PRODUCTION_SECRET_LENGTH
+  ) {
+    throw new ConfigurationError(
+      'SECRET_KEY',
+      `must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`,
+    );
+  }
+  if (production && !postgres) {
+    throw new ConfigurationError(
+      'DATABASE_URL',
+      'is required when NODE_ENV=production: the embedded database is for development only (set DATABASE_URL or DB_HOST/DB_PORT/DB_USER/DB_PASS/DB_NAME)',
+    );
+  }
+
+  return {
+    nodeEnv,
+    port: env.PORT ?? 8001,
+    dataDir,
+    postgres,
+    dbPoolSize: env.DB_POOL_SIZE ?? 10,
+    migrationsRun: (env.DB_MIGRATIONS_RUN ?? 'true') === 'true',
+    redis: redisSettings(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
+    jwt: {
+      secret: env.SECRET_KEY ?? developmentSecret(dataDir),
+      algorithm: (env.ALGORITHM ?? 'HS256') as JwtAlgorithm,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS ?? 30,
+    },
+    cacheTtlSeconds: env.CACHE_TTL_SECONDS ?? 3600,
+    maxSessionsPerUser: env.MAX_SESSIONS_PER_USER ?? 1000,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,187 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim())
+    ? Number(value.trim())
+    : value;
+
+const emptyAsUnset = ({ value }: { value: unknown }): unknown =>
+  value === '' ? undefined : value;
+
+/**
+ * The environment the service accepts. Every variable is optional; defaults live in
+ * `configuration.ts` so that this class only describes what a valid value looks like.
+ */
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  DB_HOST?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  DB_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  DB_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  DB_PASS?: string;
+
+  @IsOptional()
+  @IsString()
+  DB_NAME?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @IsBooleanString()
+  DB_MIGRATIONS_RUN?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  REDIS_HOST?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  REDIS_PORT?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(15)
+  REDIS_DB?: number;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  REDIS_KEY_PREFIX?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  SECRET_KEY?: string;
+
+  @IsOptional()
+  @IsIn(['HS256', 'HS384', 'HS512'])
+  ALGORITHM?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  JWT_CLOCK_TOLERANCE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(604800)
+  CACHE_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  MAX_SESSIONS_PER_USER?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  DATA_DIR?: string;
+}
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function describe(error: ValidationError): string {
+  const constraints = Object.values(error.constraints ?? {});
+  const reason =
+    constraints[0]?.replace(`${error.property} `, '') ?? 'is invalid';
+  return `${reason} (got ${JSON.stringify(error.value)})`;
+}
+
+/** Parses the raw environment; throws one `ConfigurationError` naming the first bad variable. */
+export function validateEnvironment(
+  raw: Record<string, unknown>,
+): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, {
+    excludeExtraneousValues: false,
+  });
+  const [first] = validateSync(env, { skipMissingProperties: false });
+  if (first) {
+    throw new ConfigurationError(first.property, describe(first));
+  }
+  return env;
+}

@@ -1,0 +1,3 @@
+export * from './configuration';
+export { ConfigurationError } from './environment';
+export { AppConfigModule } from './config.module';

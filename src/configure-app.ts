@@ -1,0 +1,131 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import {
+  FastifyAdapter,
+  NestFastifyApplication,
+} from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { PROBLEM_CONTENT_TYPE } from './common/problem';
+import { RequestValidationError } from './common/request-validation.error';
+import {
+  MalformedJsonError,
+  MalformedUrlError,
+  toProblem,
+  UnsupportedContentEncodingError,
+} from './common/to-problem';
+
+export const API_PREFIX = 'api/v1';
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdOf(request: { headers: Record<string, unknown> }): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && WELL_FORMED_REQUEST_ID.test(incoming)
+    ? incoming
+    : randomUUID();
+}
+
+/** Errors Fastify raises before any Nest code runs (a path that cannot be decoded). */
+function answerFrameworkError(
+  _error: Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const problem = toProblem(new MalformedUrlError())!;
+  void reply
+    .status(problem.status)
+    .header('x-request-id', request.id)
+    .header('cache-control', 'no-store')
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problem.toBody(request.id));
+}
+
+/** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
+export const NEST_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+
+export function createFastifyAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      maxParamLength: 4096,
+    },
+  });
+}
+
+function parseJsonObject(_request: FastifyRequest, body: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new MalformedJsonError();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RequestValidationError([
+      { field: 'body', message: 'the request body must be a JSON object' },
+    ]);
+  }
+  return parsed;
+}
+
+/**
+ * Everything `main.ts` and the e2e tests must set up identically, so tests exercise
+ * the application exactly as it runs.
+ */
+export function configureApp(
+  app: NestFastifyApplication,
+): NestFastifyApplication {
+  const fastify = app.getHttpAdapter().getInstance();
+
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (request, body, done) => {
+      try {
+        done(null, parseJsonObject(request, body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    if (
+      request.url.startsWith(`/${API_PREFIX}/`) ||
+      request.url === `/${API_PREFIX}`
+    ) {
+      void reply.header('cache-control', 'no-store');
+    }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      done(new UnsupportedContentEncodingError());
+      return;
+    }
+    done();
+  });
+
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Session service')
+      .setDescription(
+        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id.',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

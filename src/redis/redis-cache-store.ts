@@ -1,0 +1,285 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import Redis, { ReplyError } from 'ioredis';
+import type { RedisSettings } from '../config';
+import {
+  CacheRead,
+  CacheStore,
+  CacheStoreHealth,
+  FENCE_PREFIX,
+  WindowCount,
+} from './cache-store';
+import { CircuitBreaker } from './circuit-breaker';
+
+/** Redis answers in well under a millisecond here; 250 ms means it is not answering. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250;
+const REDIS_CONNECT_TIMEOUT_MS = 1_000;
+const BREAKER_FAILURE_THRESHOLD = 2;
+const BREAKER_PROBE_INTERVAL_MS = 500;
+const MAX_PENDING_FENCES = 100_000;
+const REPLAY_BATCH_SIZE = 500;
+
+const FILL_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+local expectation = ARGV[1]
+if (expectation == 'nil' and current == false) or (expectation == 'eq' and current == ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+  return 1
+end
+return 0`;
+
+const FILL_OVER_WRONG_TYPE_SCRIPT = `
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0`;
+
+const COUNT_IN_WINDOW_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+interface ScriptedRedis extends Redis {
+  fenceFill(
+    key: string,
+    expectation: 'nil' | 'eq',
+    expected: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<number>;
+  fillOverWrongType(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<number>;
+  countInWindow(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+/**
+ * Redis behind a short command timeout, no offline queue and a circuit breaker, so a
+ * slow, frozen or absent Redis costs a request at most one timeout and usually nothing.
+ */
+export class RedisCacheStore extends CacheStore {
+  private readonly logger = new Logger('Redis');
+  private readonly client: ScriptedRedis;
+  private readonly breaker: CircuitBreaker;
+  private readonly fencePrefix = `${FENCE_PREFIX}${randomBytes(6).toString('hex')}:`;
+  private fenceCounter = 0;
+  private readonly pendingFences = new Map<string, number>();
+  private replaying = false;
+
+  constructor(settings: RedisSettings, keyPrefix: string) {
+    super();
+    const options = {
+      keyPrefix,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
+    };
+    this.client = (
+      settings.url
+        ? new Redis(settings.url, options)
+        : new Redis({
+            ...options,
+            host: settings.host,
+            port: settings.port,
+            db: settings.db,
+          })
+    ) as ScriptedRedis;
+    this.client.defineCommand('fenceFill', {
+      numberOfKeys: 1,
+      lua: FILL_SCRIPT,
+    });
+    this.client.defineCommand('fillOverWrongType', {
+      numberOfKeys: 1,
+      lua: FILL_OVER_WRONG_TYPE_SCRIPT,
+    });
+    this.client.defineCommand('countInWindow', {
+      numberOfKeys: 1,
+      lua: COUNT_IN_WINDOW_SCRIPT,
+    });
+    this.client.on('error', () => {
+      // reported through the circuit breaker; ioredis keeps reconnecting on its own
+    });
+    this.client.on('close', () => this.breaker.open());
+    this.breaker = new CircuitBreaker(
+      {
+        failureThreshold: BREAKER_FAILURE_THRESHOLD,
+        probeIntervalMs: BREAKER_PROBE_INTERVAL_MS,
+      },
+      () => this.probe(),
+      (state) =>
+        state === 'open'
+          ? this.logger.warn(
+              'Redis is not answering: serving from PostgreSQL until it is back',
+            )
+          : this.logger.log('Redis answers again: cache back in use'),
+    );
+  }
+
+  /** Connects once; a Redis that is down at boot only opens the circuit. */
+  async connect(): Promise<void> {
+    try {
+      await this.client.connect();
+    } catch {
+      this.breaker.open();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.breaker.stop();
+    this.client.disconnect();
+    return Promise.resolve();
+  }
+
+  async read(key: string): Promise<CacheRead | undefined> {
+    try {
+      const raw = await this.run(() => this.client.get(key), true);
+      return raw === undefined ? undefined : { raw };
+    } catch {
+      return { raw: null, foreignType: true };
+    }
+  }
+
+  async fill(
+    key: string,
+    seen: CacheRead,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<void> {
+    await this.run(() => {
+      if (seen.foreignType) {
+        return this.client.fillOverWrongType(key, value, ttlSeconds);
+      }
+      return seen.raw === null
+        ? this.client.fenceFill(key, 'nil', '', value, ttlSeconds)
+        : this.client.fenceFill(key, 'eq', seen.raw, value, ttlSeconds);
+    });
+  }
+
+  async fence(keys: string[], ttlSeconds: number): Promise<void> {
+    const written = await this.run(() => this.writeFences(keys, ttlSeconds));
+    if (written === undefined) {
+      this.rememberFences(keys, ttlSeconds);
+    }
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.run(() => this.client.set(key, value, 'EX', ttlSeconds));
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await this.run(() => this.client.del(...keys));
+  }
+
+  async countInWindow(
+    key: string,
+    windowMs: number,
+  ): Promise<WindowCount | undefined> {
+    const result = await this.run(() =>
+      this.client.countInWindow(key, windowMs),
+    );
+    return result && { count: Number(result[0]), resetInMs: Number(result[1]) };
+  }
+
+  async health(): Promise<CacheStoreHealth> {
+    const up =
+      !this.breaker.isOpen &&
+      (await this.run(() => this.client.ping())) === 'PONG';
+    return {
+      backend: 'redis',
+      status: up ? 'up' : 'down',
+      circuit: this.breaker.state,
+    };
+  }
+
+  /**
+   * Runs one Redis call unless the circuit is open. Availability failures feed the
+   * breaker and yield `undefined`; a reply error (WRONGTYPE) is rethrown only when asked.
+   */
+  private async run<T>(
+    call: () => Promise<T>,
+    rethrowReplyErrors = false,
+  ): Promise<T | undefined> {
+    if (this.breaker.isOpen) {
+      return undefined;
+    }
+    try {
+      const result = await call();
+      this.breaker.recordSuccess();
+      if (this.pendingFences.size > 0) {
+        void this.replayPendingFences().catch(() => undefined);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof ReplyError) {
+        if (rethrowReplyErrors) {
+          throw error;
+        }
+        return undefined;
+      }
+      this.breaker.recordFailure();
+      return undefined;
+    }
+  }
+
+  private async writeFences(keys: string[], ttlSeconds: number): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const key of keys) {
+      pipeline.set(
+        key,
+        this.fencePrefix + ++this.fenceCounter,
+        'EX',
+        ttlSeconds,
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failure = results.find(([error]) => error);
+    if (failure || results.length !== keys.length) {
+      throw failure?.[0] ?? new Error('fence pipeline incomplete');
+    }
+  }
+
+  private rememberFences(keys: string[], ttlSeconds: number): void {
+    if (this.pendingFences.size >= MAX_PENDING_FENCES) {
+      this.logger.error(
+        `More than ${MAX_PENDING_FENCES} cache invalidations are waiting for Redis; later ones are dropped and may be served stale until their TTL`,
+      );
+      return;
+    }
+    keys.forEach((key) => this.pendingFences.set(key, ttlSeconds));
+  }
+
+  private async replayPendingFences(): Promise<void> {
+    if (this.replaying || this.pendingFences.size === 0) {
+      return;
+    }
+    this.replaying = true;
+    try {
+      const pending = [...this.pendingFences];
+      for (let start = 0; start < pending.length; start += REPLAY_BATCH_SIZE) {
+        const batch = pending.slice(start, start + REPLAY_BATCH_SIZE);
+        await Promise.all(
+          batch.map(([key, ttlSeconds]) => this.writeFences([key], ttlSeconds)),
+        );
+        batch.forEach(([key]) => this.pendingFences.delete(key));
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  private async probe(): Promise<void> {
+    await this.client.ping();
+    await this.replayPendingFences();
+  }
+}

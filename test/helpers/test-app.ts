@@ -1,0 +1,105 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import {
+  configureApp,
+  createFastifyAdapter,
+  NEST_APP_OPTIONS,
+} from '../../src/configure-app';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { TestRedis } from './test-redis';
+import { TEST_SECRET } from './tokens';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  database: TestDatabase;
+  redis?: TestRedis;
+  /** The HTTP server, for supertest. */
+  server: ReturnType<NestFastifyApplication['getHttpServer']>;
+  /** Empties the sessions table and this suite's cache keys. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra or overriding environment variables. */
+  env?: Record<string, string>;
+  /** `false` runs without Redis (in-process cache). */
+  redis?: boolean;
+  /** Providers to replace, e.g. the cache strategy or its fill hook. */
+  overrides?: Array<{ provide: unknown; useValue: unknown }>;
+}
+
+/**
+ * Boots the real `AppModule` in-process, on a database created for this suite and a
+ * Redis key namespace of its own, configured exactly as `main.ts` configures it.
+ */
+export async function createTestApp(
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const redis = options.redis === false ? undefined : new TestRedis();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    SECRET_KEY: TEST_SECRET,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...(redis
+      ? {
+          REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          REDIS_KEY_PREFIX: redis.prefix,
+        }
+      : {}),
+    ...options.env,
+  };
+  const saved = { ...process.env };
+  for (const name of [
+    'DATABASE_URL',
+    'DB_HOST',
+    'REDIS_URL',
+    'REDIS_HOST',
+    'REDIS_KEY_PREFIX',
+  ]) {
+    delete process.env[name];
+  }
+  Object.assign(process.env, env);
+
+  try {
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    for (const { provide, useValue } of options.overrides ?? []) {
+      builder = builder.overrideProvider(provide).useValue(useValue);
+    }
+    const moduleRef = await builder.compile();
+    const app = configureApp(
+      moduleRef.createNestApplication<NestFastifyApplication>(
+        createFastifyAdapter(),
+        {
+          ...NEST_APP_OPTIONS,
+          logger: ['error', 'warn'],
+        },
+      ),
+    );
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const dataSource = app.get(DataSource);
+
+    return {
+      app,
+      database,
+      redis,
+      server: app.getHttpServer(),
+      reset: async () => {
+        await dataSource.query('TRUNCATE sessions');
+        await redis?.clear();
+      },
+      close: async () => {
+        await app.close();
+        await redis?.close();
+        await database.drop();
+      },
+    };
+  } finally {
+    process.env = saved;
+  }
+}
