@@ -167,8 +167,10 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async fence(keys: string[], ttlSeconds: number): Promise<void> {
-    const written = await this.run(() => this.writeFences(keys, ttlSeconds));
-    if (written === undefined) {
+    const written = await this.run(() =>
+      this.writeFences(keys, ttlSeconds).then(() => true),
+    );
+    if (!written) {
       this.rememberFences(keys, ttlSeconds);
     }
   }
