@@ -43,7 +43,10 @@ function answerFrameworkError(
 }
 
 /** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
-export const NEST_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+export const NEST_APP_OPTIONS: NestApplicationOptions = {
+  bodyParser: false,
+  abortOnError: false,
+};
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({

@@ -31,7 +31,7 @@ describe('parseUserId', () => {
     -1,
     1.5,
     2147483648,
-    9007199254740993,
+    Number.MAX_SAFE_INTEGER + 2,
     Number.NaN,
     Number.POSITIVE_INFINITY,
     null,
