@@ -137,8 +137,7 @@ export class RedisCacheStore extends CacheStore {
 
   async close(): Promise<void> {
     this.breaker.stop();
-    this.client.disconnect();
-    return Promise.resolve();
+    await this.client.quit().catch(() => this.client.disconnect());
   }
 
   async read(key: string): Promise<CacheRead | undefined> {
