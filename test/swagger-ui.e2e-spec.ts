@@ -109,9 +109,10 @@ describe('Swagger UI in Chromium', () => {
     expect(JSON.parse(active.body)).toBe(session.id);
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    const top = await page
+    const requestUrl = await page
       .locator('#operations-sessions-SessionsController_create .request-url')
-      .evaluate((element) => element.getBoundingClientRect().top + scrollY);
+      .boundingBox();
+    const top = (requestUrl?.y ?? 0) + (await page.evaluate<number>('scrollY'));
     await page.screenshot({
       path: SCREENSHOT,
       fullPage: true,

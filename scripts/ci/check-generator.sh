@@ -10,7 +10,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$repo"
-git ls-files -z --cached --others --exclude-standard |
+git ls-files -z --cached --others --exclude-standard -- . ':!node_modules' |
   xargs -0 -I{} cp --parents {} "$work"/ 2>/dev/null || true
 ln -s "$repo/node_modules" "$work/node_modules"
 
@@ -20,6 +20,9 @@ npx nest g resource "$name" --type rest --crud
 echo "check-generator: generated files:"
 find "src/$name" -type f | sort
 grep -n "${name^}Module" src/app.module.ts
+# House layout: the entity sits flat in the feature folder, like session.entity.ts.
+test ! -e "src/$name/entities"
+ls "src/$name"/*.entity.ts
 
 echo "check-generator: lint"
 npx eslint "{src,test,scripts,bench}/**/*.ts" ormconfig.ts
