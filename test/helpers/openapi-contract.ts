@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { buildOpenApiDocument } from '../../src/configure-app';
 
 /** Routes deliberately absent from the OpenAPI document (Swagger UI serves itself). */
 export const UNDOCUMENTED_ROUTES = [/^\/docs(?:-json|-yaml)?(?:\/|$)/];
@@ -178,25 +179,28 @@ export class ResponseRecorder {
   private exchanges: Exchange[] = [];
   private contract?: OpenApiContract;
 
-  constructor(private readonly fastify: FastifyInstance) {
-    fastify.addHook('onSend', (request, reply, payload, done) => {
-      this.exchanges.push({
-        method: request.method,
-        url: request.url,
-        route: request.routeOptions?.url,
-        status: reply.statusCode,
-        headers: { ...reply.getHeaders() },
-        body:
-          typeof payload === 'string'
-            ? payload
-            : Buffer.isBuffer(payload)
-              ? payload.toString('utf8')
-              : payload == null
-                ? ''
-                : undefined,
+  constructor(private readonly app: NestFastifyApplication) {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onSend', (request, reply, payload, done) => {
+        this.exchanges.push({
+          method: request.method,
+          url: request.url,
+          route: request.routeOptions?.url,
+          status: reply.statusCode,
+          headers: { ...reply.getHeaders() },
+          body:
+            typeof payload === 'string'
+              ? payload
+              : Buffer.isBuffer(payload)
+                ? payload.toString('utf8')
+                : payload == null
+                  ? ''
+                  : undefined,
+        });
+        done(null, payload);
       });
-      done(null, payload);
-    });
     recorders.add(this);
   }
 
@@ -205,12 +209,23 @@ export class ResponseRecorder {
     if (this.exchanges.length === 0) {
       return [];
     }
-    this.contract ??= new OpenApiContract(
-      (await this.fastify.inject({ url: '/docs-json' })).json(),
-    );
+    this.contract ??= new OpenApiContract(await this.servedDocument());
     const exchanges = this.exchanges;
     this.exchanges = [];
     return exchanges.flatMap((exchange) => this.contract!.violations(exchange));
+  }
+
+  /** What `/docs-json` serves; rebuilt the same way if a suite already closed the app. */
+  private async servedDocument(): Promise<OpenApiDocument> {
+    try {
+      const response = await this.app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ url: '/docs-json' });
+      return response.json();
+    } catch {
+      return buildOpenApiDocument(this.app) as unknown as OpenApiDocument;
+    }
   }
 
   async close(): Promise<string[]> {

@@ -81,7 +81,7 @@ export async function createTestApp(
         },
       ),
     );
-    const responses = new ResponseRecorder(app.getHttpAdapter().getInstance());
+    const responses = new ResponseRecorder(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const dataSource = app.get(DataSource);
