@@ -148,10 +148,14 @@ export class EmbeddedPostgres
       // SIGINT is PostgreSQL's "fast" shutdown: open sessions are rolled back and
       // the server checkpoints, so the next start needs no recovery.
       server.kill('SIGINT');
+      let timer: NodeJS.Timeout | undefined;
       const stopped = await Promise.race([
         exited.then(() => true),
-        delay(STOP_TIMEOUT_MS).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), STOP_TIMEOUT_MS);
+        }),
       ]);
+      clearTimeout(timer);
       if (!stopped) {
         this.logger.warn(
           'Embedded PostgreSQL did not stop in time: killing it',
