@@ -24,7 +24,8 @@ function needsBuild() {
   if (!existsSync(entry)) {
     return true;
   }
-  const built = statSync(entry).mtimeMs;
+  // Incremental builds only rewrite what changed, so the newest output marks the build.
+  const built = newestChange(join(root, 'dist'));
   return inputs.some(
     (input) =>
       existsSync(join(root, input)) && newestChange(join(root, input)) > built,
