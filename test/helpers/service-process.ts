@@ -33,6 +33,13 @@ export function bareEnvironment(
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    // Empty (= unset) rather than absent, so a developer's .env cannot fill them in.
+    DATABASE_URL: '',
+    DB_HOST: '',
+    REDIS_URL: '',
+    REDIS_HOST: '',
+    SECRET_KEY: '',
     DATA_DIR: dataDir,
     PORT: '0',
     ...extra,
@@ -61,7 +68,7 @@ function spawnWithOutput(
 /** Runs `node scripts/start.js` (what `npm start` runs) and resolves once it listens. */
 export async function startService(
   env: NodeJS.ProcessEnv,
-  timeoutMs = 120_000,
+  timeoutMs = 180_000,
 ): Promise<ServiceProcess> {
   const { child, output, exited } = spawnWithOutput(
     process.execPath,
