@@ -117,7 +117,7 @@ export class EmbeddedPostgres
       if (!existsSync(join(paths.pgdata, 'PG_VERSION'))) {
         await this.initialise(binaries, account, dataDir);
       }
-      const password = readFileSync(paths.password, 'utf8').trim();
+      const password = readPassword(paths.password);
       const port = await this.launch(binaries, account, dataDir, password);
       await this.ensureDatabase(port, password);
       this.settings = {
@@ -493,6 +493,16 @@ export class EmbeddedPostgres
     if (includingExit) {
       process.removeListener('exit', this.stopNow);
     }
+  }
+}
+
+function readPassword(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new EmbeddedDatabaseError(
+      `The password of the embedded PostgreSQL (${file}) is missing: restore it, or delete the data directory to start afresh`,
+    );
   }
 }
 
