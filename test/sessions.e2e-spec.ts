@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, TestApp, testBackendName } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 
@@ -7,7 +7,7 @@ const API = '/api/v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe('Sessions API on PostgreSQL and Redis', () => {
+describe(`Sessions API on ${testBackendName()}`, () => {
   let t: TestApp;
   const alice = bearer(1);
   const bob = bearer(2);

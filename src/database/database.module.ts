@@ -3,19 +3,21 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config';
 import { buildDataSourceOptions } from './database.options';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgresModule } from './embedded-postgres.module';
 import { MigrationRunner } from './migration-runner';
 
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => {
-        const postgres = config.get('postgres', { infer: true });
-        if (!postgres) {
-          throw new Error(
-            'No database configured: set DATABASE_URL or DB_HOST/DB_PORT/DB_USER/DB_PASS/DB_NAME',
-          );
-        }
+      imports: [EmbeddedPostgresModule],
+      inject: [ConfigService, EmbeddedPostgres],
+      useFactory: async (
+        config: ConfigService<AppConfig, true>,
+        embedded: EmbeddedPostgres,
+      ) => {
+        const postgres =
+          config.get('postgres', { infer: true }) ?? (await embedded.start());
         return {
           ...buildDataSourceOptions(postgres, {
             dbPoolSize: config.getOrThrow('dbPoolSize', { infer: true }),

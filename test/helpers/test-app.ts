@@ -8,6 +8,8 @@ import {
   NEST_APP_OPTIONS,
 } from '../../src/configure-app';
 import { ContractViolationError, ResponseRecorder } from './openapi-contract';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { createEmbeddedDataDir } from './embedded-data-dir';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { TestRedis } from './test-redis';
 import { TEST_SECRET } from './tokens';
@@ -26,8 +28,13 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Extra or overriding environment variables. */
   env?: Record<string, string>;
-  /** `false` runs without Redis (in-process cache). */
+  /** `false` runs without Redis (in-process cache); the embedded mode's default. */
   redis?: boolean;
+  /**
+   * `'embedded'` sets no DATABASE_URL, so the application starts its own PostgreSQL in
+   * a temporary DATA_DIR, as `npm start` does. Defaults to `$E2E_DATABASE`, else `'server'`.
+   */
+  database?: 'server' | 'embedded';
   /** Providers to replace, e.g. the cache strategy or its fill hook. */
   overrides?: Array<{ provide: unknown; useValue: unknown }>;
 }
@@ -39,11 +46,18 @@ export interface TestAppOptions {
 export async function createTestApp(
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const redis = options.redis === false ? undefined : new TestRedis();
+  const embedded = testDatabaseKind(options) === 'embedded';
+  const embeddedDatabase = embedded ? createEmbeddedDataDir() : undefined;
+  const database = embeddedDatabase ?? (await createTestDatabase());
+  const redis =
+    options.redis === false || (embedded && options.redis === undefined)
+      ? undefined
+      : new TestRedis();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    ...(embeddedDatabase
+      ? { DATA_DIR: embeddedDatabase.dataDir }
+      : { DATABASE_URL: database.url }),
     SECRET_KEY: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
     ...(redis
@@ -85,6 +99,9 @@ export async function createTestApp(
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const dataSource = app.get(DataSource);
+    if (embeddedDatabase) {
+      embeddedDatabase.url = app.get(EmbeddedPostgres).connectionUrl!;
+    }
 
     return {
       app,
@@ -108,4 +125,25 @@ export async function createTestApp(
   } finally {
     process.env = saved;
   }
+}
+
+function testDatabaseKind(options: TestAppOptions): 'server' | 'embedded' {
+  return (
+    options.database ??
+    (process.env.E2E_DATABASE === 'embedded' ? 'embedded' : 'server')
+  );
+}
+
+/** What a suite runs against, for its title. */
+export function testBackendName(options: TestAppOptions = {}): string {
+  return testDatabaseKind(options) === 'embedded'
+    ? 'the embedded PostgreSQL and the in-process cache'
+    : 'PostgreSQL and Redis';
+}
+
+/** The application as `npm start` runs it with nothing configured: its own database, no Redis. */
+export function createEmbeddedTestApp(
+  options: Omit<TestAppOptions, 'database'> = {},
+): Promise<TestApp> {
+  return createTestApp({ ...options, database: 'embedded' });
 }
