@@ -3,11 +3,15 @@ import {
   FastifyAdapter,
   NestFastifyApplication,
 } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
+import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmetCore, { type HelmetOptions } from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from './common/problem';
 import { RequestValidationError } from './common/request-validation.error';
+import type { AppConfig } from './config';
 import {
   MalformedJsonError,
   MalformedUrlError,
@@ -27,6 +31,21 @@ function requestIdOf(request: { headers: Record<string, unknown> }): string {
     : randomUUID();
 }
 
+const SECURITY_HEADERS: HelmetOptions = {
+  // Swagger UI at /docs runs an inline initialiser; the API itself only serves JSON.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: [`'self'`],
+      styleSrc: [`'self'`, `'unsafe-inline'`],
+      imgSrc: [`'self'`, 'data:'],
+      scriptSrc: [`'self'`, `'unsafe-inline'`],
+    },
+  },
+};
+
+/** For answers given before any hook runs (@fastify/helmet covers the rest). */
+const applySecurityHeaders = helmetCore(SECURITY_HEADERS);
+
 /** Errors Fastify raises before any Nest code runs (a path that cannot be decoded). */
 function answerFrameworkError(
   _error: Error,
@@ -34,6 +53,7 @@ function answerFrameworkError(
   reply: FastifyReply,
 ): void {
   const problem = toProblem(new MalformedUrlError())!;
+  applySecurityHeaders(request.raw, reply.raw, () => undefined);
   void reply
     .status(problem.status)
     .header('x-request-id', request.id)
@@ -82,6 +102,20 @@ export function configureApp(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
+  const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
+
+  // Registered before the hooks below so that even early rejections carry the headers.
+  void fastify.register(helmet, SECURITY_HEADERS);
+  const corsOrigins = config.getOrThrow('corsOrigins', { infer: true });
+  if (corsOrigins.length > 0) {
+    app.enableCors({
+      origin: corsOrigins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(

@@ -125,6 +125,23 @@ export class EnvironmentVariables {
   JWT_CLOCK_TOLERANCE_SECONDS?: number;
 
   @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(1024)
+  JWT_AUDIENCE?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(1024)
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt()
   @Min(1)
