@@ -79,16 +79,45 @@ export function createFastifyAdapter(): FastifyAdapter {
   });
 }
 
-function parseJsonObject(_request: FastifyRequest, body: string): unknown {
+const MAX_JSON_DEPTH = 32;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Validation walks bodies recursively; a hostile nesting depth must not reach it. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) {
+      continue;
+    }
+    if (depth > limit) {
+      return true;
+    }
+    for (const child of Object.values(node)) {
+      pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+function parseJsonObject(_request: FastifyRequest, body: Buffer): unknown {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(UTF8.decode(body));
   } catch {
     throw new MalformedJsonError();
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError([
       { field: 'body', message: 'the request body must be a JSON object' },
+    ]);
+  }
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new RequestValidationError([
+      {
+        field: 'body',
+        message: `the request body must not nest deeper than ${MAX_JSON_DEPTH} levels`,
+      },
     ]);
   }
   return parsed;
@@ -120,10 +149,10 @@ export function configureApp(
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
       try {
-        done(null, parseJsonObject(request, body as string));
+        done(null, parseJsonObject(request, body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }
