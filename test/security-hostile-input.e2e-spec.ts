@@ -453,6 +453,27 @@ describe('Hostile input never yields a 5xx', () => {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
     });
 
+    it.each([
+      ['post', `${API}/sessions/active/%00`],
+      ['patch', `${API}/sessions/a%00b`],
+      ['delete', `${API}/sessions/%00`],
+    ])(
+      '%s %s (a NUL PostgreSQL cannot store) → 404, not 500',
+      async (method, url) => {
+        const call = (
+          request(t.server) as unknown as Record<
+            string,
+            (p: string) => request.Test
+          >
+        )
+          [method](url)
+          .set(bearer(4));
+        const response =
+          method === 'patch' ? await call.send({ title: 'x' }) : await call;
+        expect(response.status).toBe(404);
+      },
+    );
+
     it('a 4 KiB title segment that is not a session is a 404, not a crash', async () => {
       const response = await request(t.server)
         .delete(`${API}/sessions/${'a'.repeat(4000)}`)
