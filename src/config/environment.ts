@@ -182,11 +182,21 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Variables whose values must never appear in a message or a log line. */
+const SECRET_VARIABLES = new Set([
+  'SECRET_KEY',
+  'DB_PASS',
+  'DATABASE_URL',
+  'REDIS_URL',
+]);
+
 function describe(error: ValidationError): string {
   const constraints = Object.values(error.constraints ?? {});
   const reason =
     constraints[0]?.replace(`${error.property} `, '') ?? 'is invalid';
-  return `${reason} (got ${JSON.stringify(error.value)})`;
+  return SECRET_VARIABLES.has(error.property)
+    ? reason
+    : `${reason} (got ${JSON.stringify(error.value)})`;
 }
 
 /** Parses the raw environment; throws one `ConfigurationError` naming the first bad variable. */
