@@ -33,9 +33,9 @@ describe('CacheThrottlerStorage', () => {
       .mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
-  afterEach(async () => {
+  afterEach(() => {
     jest.restoreAllMocks();
-    await store.memory.close();
+    store.memory.close();
   });
 
   it('asks the store once per request and blocks beyond the limit', async () => {
