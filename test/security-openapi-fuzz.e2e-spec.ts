@@ -326,60 +326,66 @@ describe('OpenAPI-driven fuzzing of every operation', () => {
     'post /api/v1/sessions/active/{title}',
     'patch /api/v1/sessions/{title}',
     'delete /api/v1/sessions/{title}',
-  ])('%s', async (name) => {
-    const operation = operations.find((o) => `${o.method} ${o.path}` === name)!;
-    await fc.assert(
-      fc.asyncProperty(
-        auth,
-        segment,
-        body,
-        async (who, titleSegment, payload) => {
-          const url = operation.path.replace('{title}', titleSegment);
-          const response = await send(
-            operation.method,
-            url,
-            who,
-            operation.hasBody ? payload : undefined,
-          );
-          checkResponse(operation, url, who, response);
-
-          if (who.kind !== 'valid') return;
-          if (name === 'post /api/v1/sessions' && response.status === 201) {
-            const listed = await send('get', '/api/v1/sessions', who);
-            expect(listed.body.map((s: { id: string }) => s.id)).toContain(
-              response.body.id,
-            );
-          }
-          if (
-            name === 'delete /api/v1/sessions/{title}' &&
-            response.status === 200
-          ) {
-            const again = await send(
-              'post',
-              `/api/v1/sessions/active/${titleSegment}`,
+  ])(
+    '%s',
+    async (name) => {
+      const operation = operations.find(
+        (o) => `${o.method} ${o.path}` === name,
+      )!;
+      await fc.assert(
+        fc.asyncProperty(
+          auth,
+          segment,
+          body,
+          async (who, titleSegment, payload) => {
+            const url = operation.path.replace('{title}', titleSegment);
+            const response = await send(
+              operation.method,
+              url,
               who,
+              operation.hasBody ? payload : undefined,
             );
-            expect(again.status).toBe(404);
-          }
-          if (
-            name === 'patch /api/v1/sessions/{title}' &&
-            response.status === 200
-          ) {
-            const listed = await send('get', '/api/v1/sessions', who);
-            expect(listed.body.map((s: { id: string }) => s.id)).toContain(
-              response.body.id,
-            );
-          }
+            checkResponse(operation, url, who, response);
+
+            if (who.kind !== 'valid') return;
+            if (name === 'post /api/v1/sessions' && response.status === 201) {
+              const listed = await send('get', '/api/v1/sessions', who);
+              expect(listed.body.map((s: { id: string }) => s.id)).toContain(
+                response.body.id,
+              );
+            }
+            if (
+              name === 'delete /api/v1/sessions/{title}' &&
+              response.status === 200
+            ) {
+              const again = await send(
+                'post',
+                `/api/v1/sessions/active/${titleSegment}`,
+                who,
+              );
+              expect(again.status).toBe(404);
+            }
+            if (
+              name === 'patch /api/v1/sessions/{title}' &&
+              response.status === 200
+            ) {
+              const listed = await send('get', '/api/v1/sessions', who);
+              expect(listed.body.map((s: { id: string }) => s.id)).toContain(
+                response.body.id,
+              );
+            }
+          },
+        ),
+        {
+          numRuns: RUNS,
+          // Seed the state so that activate, rename and delete also find titles that exist.
+          examples: [
+            [{ kind: 'valid', userId: 1 }, 'a', { title: 'a' }],
+            [{ kind: 'valid', userId: 1 }, 'b', { title: 'b' }],
+          ],
         },
-      ),
-      {
-        numRuns: RUNS,
-        // Seed the state so that activate, rename and delete also find titles that exist.
-        examples: [
-          [{ kind: 'valid', userId: 1 }, 'a', { title: 'a' }],
-          [{ kind: 'valid', userId: 1 }, 'b', { title: 'b' }],
-        ],
-      },
-    );
-  });
+      );
+    },
+    120_000,
+  );
 });
