@@ -1,11 +1,11 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import {
   FastifyAdapter,
   NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import { ConfigService } from '@nestjs/config';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmetCore, { type HelmetOptions } from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -63,7 +63,10 @@ function answerFrameworkError(
 }
 
 /** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
-export const NEST_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+export const NEST_APP_OPTIONS: NestApplicationOptions = {
+  bodyParser: false,
+  abortOnError: false,
+};
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
@@ -123,6 +126,21 @@ function parseJsonObject(_request: FastifyRequest, body: Buffer): unknown {
   return parsed;
 }
 
+/** The OpenAPI document served at `/docs-json` and exported for the typed client. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Session service')
+      .setDescription(
+        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id. Errors are RFC 9457 problem details (`application/problem+json`).',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+}
+
 /**
  * Everything `main.ts` and the e2e tests must set up identically, so tests exercise
  * the application exactly as it runs.
@@ -178,17 +196,8 @@ export function configureApp(
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Session service')
-      .setDescription(
-        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id.',
-      )
-      .setVersion('1.0.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }

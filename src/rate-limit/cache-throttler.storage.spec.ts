@@ -33,9 +33,9 @@ describe('CacheThrottlerStorage', () => {
       .mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
-  afterEach(() => {
+  afterEach(async () => {
     jest.restoreAllMocks();
-    store.memory.close();
+    await store.memory.close();
   });
 
   it('asks the store once per request and blocks beyond the limit', async () => {
