@@ -5,6 +5,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { RequestValidationError } from './common/request-validation.error';
 import { AppConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 
@@ -14,6 +15,7 @@ import { SessionsModule } from './sessions/sessions.module';
     DatabaseModule,
     RedisModule,
     AuthModule,
+    RateLimitModule,
     SessionsModule,
   ],
   providers: [

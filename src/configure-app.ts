@@ -3,11 +3,15 @@ import {
   FastifyAdapter,
   NestFastifyApplication,
 } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
+import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmetCore, { type HelmetOptions } from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from './common/problem';
 import { RequestValidationError } from './common/request-validation.error';
+import type { AppConfig } from './config';
 import {
   MalformedJsonError,
   MalformedUrlError,
@@ -27,6 +31,21 @@ function requestIdOf(request: { headers: Record<string, unknown> }): string {
     : randomUUID();
 }
 
+const SECURITY_HEADERS: HelmetOptions = {
+  // Swagger UI at /docs runs an inline initialiser; the API itself only serves JSON.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: [`'self'`],
+      styleSrc: [`'self'`, `'unsafe-inline'`],
+      imgSrc: [`'self'`, 'data:'],
+      scriptSrc: [`'self'`, `'unsafe-inline'`],
+    },
+  },
+};
+
+/** For answers given before any hook runs (@fastify/helmet covers the rest). */
+const applySecurityHeaders = helmetCore(SECURITY_HEADERS);
+
 /** Errors Fastify raises before any Nest code runs (a path that cannot be decoded). */
 function answerFrameworkError(
   _error: Error,
@@ -34,6 +53,7 @@ function answerFrameworkError(
   reply: FastifyReply,
 ): void {
   const problem = toProblem(new MalformedUrlError())!;
+  applySecurityHeaders(request.raw, reply.raw, () => undefined);
   void reply
     .status(problem.status)
     .header('x-request-id', request.id)
@@ -62,16 +82,45 @@ export function createFastifyAdapter(): FastifyAdapter {
   });
 }
 
-function parseJsonObject(_request: FastifyRequest, body: string): unknown {
+const MAX_JSON_DEPTH = 32;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Validation walks bodies recursively; a hostile nesting depth must not reach it. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) {
+      continue;
+    }
+    if (depth > limit) {
+      return true;
+    }
+    for (const child of Object.values(node)) {
+      pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+function parseJsonObject(_request: FastifyRequest, body: Buffer): unknown {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(UTF8.decode(body));
   } catch {
     throw new MalformedJsonError();
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError([
       { field: 'body', message: 'the request body must be a JSON object' },
+    ]);
+  }
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new RequestValidationError([
+      {
+        field: 'body',
+        message: `the request body must not nest deeper than ${MAX_JSON_DEPTH} levels`,
+      },
     ]);
   }
   return parsed;
@@ -100,14 +149,28 @@ export function configureApp(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
+  const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
+
+  // Registered before the hooks below so that even early rejections carry the headers.
+  void fastify.register(helmet, SECURITY_HEADERS);
+  const corsOrigins = config.getOrThrow('corsOrigins', { infer: true });
+  if (corsOrigins.length > 0) {
+    app.enableCors({
+      origin: corsOrigins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
       try {
-        done(null, parseJsonObject(request, body as string));
+        done(null, parseJsonObject(request, body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }

@@ -19,18 +19,38 @@ function describeFailure(info: unknown): string {
   return 'The token is invalid';
 }
 
+function tokenPresented(context: ExecutionContext): boolean {
+  const header = context.switchToHttp().getRequest<FastifyRequest>()
+    .headers.authorization;
+  return typeof header === 'string' && BEARER_TOKEN.test(header);
+}
+
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(private readonly reflector: Reflector) {
     super();
   }
 
-  canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
       IS_PUBLIC,
       [context.getHandler(), context.getClass()],
     );
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) {
+      return true;
+    }
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        throw error;
+      }
+      // jsonwebtoken throws (rather than reports) on some hostile payloads, e.g. `null`.
+      throw new AuthenticationError(
+        'The token is invalid',
+        tokenPresented(context),
+      );
+    }
   }
 
   handleRequest<TUser = AuthenticatedUser>(
@@ -43,10 +63,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       throw error;
     }
     if (error || !user) {
-      const header = context.switchToHttp().getRequest<FastifyRequest>()
-        .headers.authorization;
-      const tokenPresent =
-        typeof header === 'string' && BEARER_TOKEN.test(header);
+      const tokenPresent = tokenPresented(context);
       throw new AuthenticationError(
         tokenPresent ? describeFailure(info) : 'A bearer token is required',
         tokenPresent,

@@ -16,6 +16,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       secretOrKey: jwt.secret,
       algorithms: [jwt.algorithm],
       ignoreExpiration: false,
+      audience: jwt.audience,
+      issuer: jwt.issuer,
       jsonWebTokenOptions: { clockTolerance: jwt.clockToleranceSeconds },
     });
   }

@@ -40,7 +40,12 @@ export interface AppConfig {
     secret: string;
     algorithm: JwtAlgorithm;
     clockToleranceSeconds: number;
+    /** Enforced only when set: tokens must carry this `aud` / `iss`. */
+    audience?: string;
+    issuer?: string;
   };
+  /** Origins allowed by CORS; empty turns CORS off (no CORS headers at all). */
+  corsOrigins: string[];
   cacheTtlSeconds: number;
   maxSessionsPerUser: number;
   rateLimitPerMinute: number;
@@ -115,6 +120,33 @@ function redisSettings(env: EnvironmentVariables): RedisSettings | undefined {
   };
 }
 
+/** `CORS_ORIGINS`: comma-separated origins such as `https://app.example.com`. */
+function corsOrigins(value: string | undefined): string[] {
+  const origins = (value ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (
+      !parsed ||
+      !['http:', 'https:'].includes(parsed.protocol) ||
+      parsed.origin !== origin
+    ) {
+      throw new ConfigurationError(
+        'CORS_ORIGINS',
+        `must list origins such as https://app.example.com separated by commas (got ${JSON.stringify(origin)})`,
+      );
+    }
+  }
+  return origins;
+}
+
 /**
  * Outside production a missing SECRET_KEY is generated once and kept in the data
  * directory, so tokens minted with `npm run token` keep working across restarts.
@@ -176,7 +208,10 @@ export function buildConfiguration(
       secret: env.SECRET_KEY ?? developmentSecret(dataDir),
       algorithm: (env.ALGORITHM ?? 'HS256') as JwtAlgorithm,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS ?? 30,
+      audience: env.JWT_AUDIENCE,
+      issuer: env.JWT_ISSUER,
     },
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     cacheTtlSeconds: env.CACHE_TTL_SECONDS ?? 3600,
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER ?? 1000,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,

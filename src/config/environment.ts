@@ -125,6 +125,23 @@ export class EnvironmentVariables {
   JWT_CLOCK_TOLERANCE_SECONDS?: number;
 
   @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(1024)
+  JWT_AUDIENCE?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(1024)
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt()
   @Min(1)
@@ -165,6 +182,14 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Variables whose values must never appear in a message or a log line. */
+const SECRET_VARIABLES = new Set([
+  'SECRET_KEY',
+  'DB_PASS',
+  'DATABASE_URL',
+  'REDIS_URL',
+]);
+
 /** Type checks explain a bad value better than the range checks that follow them. */
 const FIRST_CONSTRAINTS = ['isInt', 'isString', 'isIn', 'isBooleanString'];
 
@@ -176,7 +201,9 @@ function describe(error: ValidationError): string {
   const reason = key
     ? constraints[key].replace(`${error.property} `, '')
     : 'is invalid';
-  return `${reason} (got ${JSON.stringify(error.value)})`;
+  return SECRET_VARIABLES.has(error.property)
+    ? reason
+    : `${reason} (got ${JSON.stringify(error.value)})`;
 }
 
 /** Parses the raw environment; throws one `ConfigurationError` naming the first bad variable. */

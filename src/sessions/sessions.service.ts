@@ -136,7 +136,10 @@ export class SessionsService {
     userId: number,
     title: string,
   ): Promise<Session> {
-    const session = await sessions.findOneBy({ user_id: userId, title });
+    // PostgreSQL text cannot hold NUL, so no stored title has one; querying would fail.
+    const session = title.includes('\u0000')
+      ? null
+      : await sessions.findOneBy({ user_id: userId, title });
     if (!session) {
       throw new SessionNotFoundError(userId, title);
     }

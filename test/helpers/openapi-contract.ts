@@ -79,6 +79,10 @@ export class OpenApiContract {
     if (UNDOCUMENTED_ROUTES.some((pattern) => pattern.test(path))) {
       return [];
     }
+    // CORS preflights (CORS_ORIGINS set) are answered by @fastify/cors, not by an operation.
+    if (exchange.method === 'OPTIONS' && exchange.route === '*') {
+      return [];
+    }
     if (exchange.route === undefined) {
       return this.unroutedViolations(exchange);
     }
