@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthenticationError } from '../common/authentication.error';
 import type { AppConfig } from '../config';
@@ -13,7 +14,11 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     const jwt = config.getOrThrow('jwt', { infer: true });
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: jwt.secret,
+      // A KeyObject, not the string: jsonwebtoken re-parses a string secret on every
+      // request (a failed PEM parse, thrown and caught), most of a hot request's CPU.
+      secretOrKey: createSecretKey(
+        Buffer.from(jwt.secret, 'utf8'),
+      ) as unknown as string,
       algorithms: [jwt.algorithm],
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: jwt.clockToleranceSeconds },
