@@ -29,11 +29,14 @@ export interface BenchResults {
   settings: Record<string, string | number | boolean>;
   startup: { freshDatabaseMs: number; migratedDatabaseMs: number };
   results: Measured[];
+  rounds: Measured[];
   ratios: {
     scenario: string;
     floorScenario: string;
     rpsRatio: number;
     p99Ratio: number;
+    /** Floor CPU per request over the service's: the req/s ratio when both are CPU-bound. */
+    cpuRatio: number;
   }[];
   flat?: {
     connections: number;
@@ -82,12 +85,12 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '### Service vs floor (same run)',
     '',
-    '| Scenario | Compared with floor | req/s ratio | p99 ratio |',
-    '|---|---|---:|---:|',
+    '| Scenario | Compared with floor | req/s ratio | p99 ratio | CPU-efficiency ratio (floor µs/req ÷ service µs/req) |',
+    '|---|---|---:|---:|---:|',
   );
   for (const ratio of results.ratios) {
     lines.push(
-      `| ${ratio.scenario} | ${ratio.floorScenario} | ${percent(ratio.rpsRatio)} | ${fixed(ratio.p99Ratio, 2)}× |`,
+      `| ${ratio.scenario} | ${ratio.floorScenario} | ${percent(ratio.rpsRatio)} | ${fixed(ratio.p99Ratio, 2)}× | ${percent(ratio.cpuRatio)} |`,
     );
   }
   lines.push(

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../common/authentication.error';
 import type { AuthenticatedUser } from './authenticated-user';
 import { IS_PUBLIC } from './public.decorator';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 const BEARER_TOKEN = /^bearer\s+\S/i;
 
@@ -21,7 +22,10 @@ function describeFailure(info: unknown): string {
 
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     super();
   }
 
@@ -30,7 +34,18 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       IS_PUBLIC,
       [context.getHandler(), context.getClass()],
     );
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) {
+      return true;
+    }
+    const request = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const user = this.verifiedTokens.get(request.headers.authorization);
+    if (user) {
+      request.user = user;
+      return true;
+    }
+    return super.canActivate(context);
   }
 
   handleRequest<TUser = AuthenticatedUser>(
