@@ -135,7 +135,7 @@ async function cached(
 
 async function activeSessionId(userId: number): Promise<string | undefined> {
   const { rows } = await pool.query<{ id: string }>(
-    'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" = true LIMIT 1',
+    'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
     [userId],
   );
   return rows[0]?.id;

@@ -121,6 +121,8 @@ export interface Server {
   child: ChildProcess;
   pid: number;
   readyMs: number;
+  /** CPU the process used to get ready: unlike readyMs, barely moved by other load. */
+  readyCpuMs: number;
   output: () => string;
 }
 
@@ -161,7 +163,9 @@ export async function startServer(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const readyMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  const readyCpuMs = cpuSeconds(child.pid!) * 1000;
   return {
+    readyCpuMs,
     name,
     port,
     child,

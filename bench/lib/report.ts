@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export interface Measured {
   scenario: string;
   title: string;
-  target: 'service' | 'floor';
+  /** `service`, `floor`, or `service@<label>` for a build given with --compare. */
+  target: string;
   connections: number;
   requests: number;
   rps: number;
@@ -27,7 +28,12 @@ export interface BenchResults {
   runAt: string;
   machine: Record<string, string | number | boolean>;
   settings: Record<string, string | number | boolean>;
-  startup: { freshDatabaseMs: number; migratedDatabaseMs: number };
+  startup: {
+    freshDatabaseMs: number;
+    migratedDatabaseMs: number;
+    freshDatabaseCpuMs: number;
+    migratedDatabaseCpuMs: number;
+  };
   results: Measured[];
   rounds: Measured[];
   ratios: {
@@ -39,11 +45,14 @@ export interface BenchResults {
     cpuRatio: number;
   }[];
   flat?: {
+    /** Set when carried over from an earlier run. */
+    recordedAt?: string;
     connections: number;
     rows: Record<string, number>;
     p99Ms: Record<string, Record<string, number>>;
   };
   soak?: {
+    recordedAt?: string;
     seconds: number;
     rssAfterFirstMinuteMb: number;
     rssAtEndMb: number;
@@ -95,12 +104,12 @@ export function renderMarkdown(results: BenchResults): string {
   }
   lines.push(
     '',
-    `Start-up to ready (real PostgreSQL and Redis, process spawn to first HTTP answer): ${fixed(results.startup.freshDatabaseMs, 0)} ms on an empty database (migrations run), ${fixed(results.startup.migratedDatabaseMs, 0)} ms on a migrated one.`,
+    `Start-up to ready (real PostgreSQL and Redis, process spawn to first HTTP answer): ${fixed(results.startup.freshDatabaseMs, 0)} ms on an empty database (migrations run), ${fixed(results.startup.migratedDatabaseMs, 0)} ms on a migrated one; the process used ${fixed(results.startup.freshDatabaseCpuMs, 0)} / ${fixed(results.startup.migratedDatabaseCpuMs, 0)} ms of CPU to get there (wall time grows with the machine's load, CPU time barely).`,
   );
   if (results.flat) {
     lines.push(
       '',
-      `### Flat costs (service only, ${results.flat.connections} connections, p99 ms)`,
+      `### Flat costs (service only, ${results.flat.connections} connections, p99 ms${results.flat.recordedAt ? `; recorded ${results.flat.recordedAt}` : ''})`,
       '',
     );
     const sizes = Object.keys(results.flat.rows);
@@ -119,7 +128,7 @@ export function renderMarkdown(results: BenchResults): string {
     const soak = results.soak;
     lines.push(
       '',
-      `### Soak (${soak.seconds} s of mixed load, 50 connections)`,
+      `### Soak (${soak.seconds} s of mixed load, 50 connections${soak.recordedAt ? `; recorded ${soak.recordedAt}` : ''})`,
       '',
       `RSS after the first minute ${fixed(soak.rssAfterFirstMinuteMb)} MB, at the end ${fixed(soak.rssAtEndMb)} MB (${soak.growth >= 0 ? '+' : ''}${percent(soak.growth)}); ${soak.requests} requests, ${soak.errors} errors.`,
     );
