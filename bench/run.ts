@@ -102,7 +102,8 @@ function newestMtime(dir: string): number {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       newest = Math.max(newest, newestMtime(path));
-    } else if (!entry.name.endsWith('.spec.ts')) {
+    } else if (!/\.(spec\.ts|tsbuildinfo)$/.test(entry.name)) {
+      // tsc --noEmit still writes dist/*.tsbuildinfo: it says nothing about the build
       newest = Math.max(newest, statSync(path).mtimeMs);
     }
   }
