@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../common/authentication.error';
 import type { AuthenticatedUser } from './authenticated-user';
 import { IS_PUBLIC } from './public.decorator';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 const BEARER_TOKEN = /^bearer\s+\S/i;
 
@@ -27,7 +28,10 @@ function tokenPresented(context: ExecutionContext): boolean {
 
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     super();
   }
 
@@ -37,6 +41,14 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       [context.getHandler(), context.getClass()],
     );
     if (isPublic) {
+      return true;
+    }
+    const request = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
+    const user = this.verifiedTokens.get(request.headers.authorization);
+    if (user) {
+      request.user = user;
       return true;
     }
     try {

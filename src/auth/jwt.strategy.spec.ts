@@ -1,8 +1,10 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
+import type { FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../common/authentication.error';
 import { JwtStrategy } from './jwt.strategy';
 import { parseUserId } from './user-id';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 describe('parseUserId', () => {
   it.each([
@@ -52,6 +54,7 @@ describe('JwtStrategy.validate', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         JwtStrategy,
+        VerifiedTokenCache,
         {
           provide: ConfigService,
           useValue: {
@@ -67,8 +70,13 @@ describe('JwtStrategy.validate', () => {
     strategy = moduleRef.get(JwtStrategy);
   });
 
+  const request = (authorization = 'Bearer token') =>
+    ({ headers: { authorization } }) as unknown as FastifyRequest;
+
   it('returns the principal for an auth-service token payload', () => {
-    expect(strategy.validate({ sub: '42', exp })).toEqual({ id: 42 });
+    expect(strategy.validate(request(), { sub: '42', exp })).toEqual({
+      id: 42,
+    });
   });
 
   it.each([
@@ -82,6 +90,8 @@ describe('JwtStrategy.validate', () => {
     ['a zero-padded sub', { sub: '007', exp }],
     ['an out-of-range sub', { sub: '2147483648', exp }],
   ])('rejects %s with an AuthenticationError', (_case, payload) => {
-    expect(() => strategy.validate(payload)).toThrow(AuthenticationError);
+    expect(() => strategy.validate(request(), payload)).toThrow(
+      AuthenticationError,
+    );
   });
 });

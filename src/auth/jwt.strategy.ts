@@ -1,29 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthenticationError } from '../common/authentication.error';
 import type { AppConfig } from '../config';
 import type { AuthenticatedUser } from './authenticated-user';
 import { parseUserId } from './user-id';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
-  constructor(config: ConfigService<AppConfig, true>) {
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     const jwt = config.getOrThrow('jwt', { infer: true });
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: jwt.secret,
+      // A KeyObject, not the string: jsonwebtoken re-parses a string secret on every
+      // request (a failed PEM parse, thrown and caught), most of a hot request's CPU.
+      secretOrKey: createSecretKey(
+        Buffer.from(jwt.secret, 'utf8'),
+      ) as unknown as string,
       algorithms: [jwt.algorithm],
       ignoreExpiration: false,
       audience: jwt.audience,
       issuer: jwt.issuer,
       jsonWebTokenOptions: { clockTolerance: jwt.clockToleranceSeconds },
+      passReqToCallback: true,
     });
   }
 
   /** Runs after the signature, `exp` and `nbf` checks; enforces what jsonwebtoken leaves optional. */
-  validate(payload: unknown): AuthenticatedUser {
+  validate(request: FastifyRequest, payload: unknown): AuthenticatedUser {
     if (
       typeof payload !== 'object' ||
       payload === null ||
@@ -45,6 +56,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
         true,
       );
     }
-    return { id };
+    const user = { id };
+    this.verifiedTokens.remember(request.headers.authorization!, user, exp);
+    return user;
   }
 }

@@ -96,6 +96,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @UseInterceptors(UserCacheInterceptor)
   @CachedPerUser(sessionListPolicy)
   @ApiOperation({ summary: "List the caller's sessions, oldest first" })

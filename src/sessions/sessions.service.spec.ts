@@ -27,6 +27,14 @@ class FakeSessionRepository {
   find({ where }: { where: Where }) {
     return Promise.resolve(this.rows.filter(this.matches(where)));
   }
+  /** The service's one raw read: the active session id. */
+  query(_sql: string, [userId]: [number]) {
+    return Promise.resolve(
+      this.rows
+        .filter((row) => row.user_id === userId && row.active)
+        .map(({ id }) => ({ id })),
+    );
+  }
   findOne({ where }: { where: Where }) {
     return Promise.resolve(this.rows.find(this.matches(where)) ?? null);
   }

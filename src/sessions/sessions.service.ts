@@ -49,10 +49,12 @@ export class SessionsService {
   }
 
   async activeSessionId(userId: number): Promise<string> {
-    const active = await this.sessions.findOne({
-      select: { id: true },
-      where: { user_id: userId, active: true },
-    });
+    // The cache-miss read of the hottest route: plain SQL through the repository skips
+    // TypeORM's query builder and entity hydration (docs/benchmarks.md).
+    const [active] = await this.sessions.query<{ id: string }[]>(
+      'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
+      [userId],
+    );
     if (!active) {
       throw new NoActiveSessionError(userId);
     }
