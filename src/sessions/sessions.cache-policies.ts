@@ -14,16 +14,35 @@ export const activeSessionIdPolicy: UserCachePolicy<string> = {
   decode: (raw) => (UUID.test(raw) ? JSON.stringify(raw) : undefined),
 };
 
+const isSessionOf = (userId: number, value: unknown): boolean => {
+  const session = value as Record<string, unknown> | null;
+  return (
+    typeof session === 'object' &&
+    session !== null &&
+    typeof session.id === 'string' &&
+    UUID.test(session.id) &&
+    session.user_id === userId &&
+    typeof session.title === 'string' &&
+    typeof session.active === 'boolean' &&
+    typeof session.created_at === 'string' &&
+    typeof session.updated_at === 'string'
+  );
+};
+
+/** A cached list is served only if every element is a session of the caller. */
 export const sessionListPolicy: UserCachePolicy<Session[] | unknown[]> = {
   key: sessionCacheKeys.list,
   encode: (body) => JSON.stringify(body),
-  decode: (raw) => {
+  decode: (raw, userId) => {
     if (!raw.startsWith('[')) {
       return undefined;
     }
     try {
       const parsed: unknown = JSON.parse(raw);
-      return Array.isArray(parsed) ? parsed : undefined;
+      return Array.isArray(parsed) &&
+        parsed.every((session) => isSessionOf(userId, session))
+        ? parsed
+        : undefined;
     } catch {
       return undefined;
     }
