@@ -27,6 +27,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** `false` runs without Redis (in-process cache). */
   redis?: boolean;
+  /** Rewrites the database URL the service gets, e.g. to go through a fault proxy. */
+  databaseUrl?: (url: string) => string;
   /** Providers to replace, e.g. the cache strategy or its fill hook. */
   overrides?: Array<{ provide: unknown; useValue: unknown }>;
 }
@@ -42,7 +44,7 @@ export async function createTestApp(
   const redis = options.redis === false ? undefined : new TestRedis();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
     SECRET_KEY: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
     ...(redis
