@@ -91,6 +91,44 @@ describe('Redis faults (single instance, own redis-server)', () => {
     await redis.close();
   });
 
+  it('costs what docs/cache.md says: hit 1 GET, miss GET + EVALSHA, mutation one pipeline of SETs', async () => {
+    redis = await RedisServer.start();
+    const started = await startInProcess(redis);
+    t = started.t;
+    const { api } = started;
+    await api.create(9, 'warm');
+    await api.active(9);
+    await sleep(100);
+
+    const monitor = await redis.client.duplicate().monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0].toUpperCase() !== 'PING') {
+        commands.push(args[0].toUpperCase());
+      }
+    });
+    const observe = async (call: () => Promise<ApiResult>, status: number) => {
+      commands.length = 0;
+      await expect(call()).resolves.toMatchObject({ status });
+      await sleep(200);
+      return [...commands];
+    };
+    await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
+    await expect(observe(() => api.create(9, 'next'), 201)).resolves.toEqual([
+      'SET',
+      'SET',
+    ]);
+    // MONITOR also lists the GET and SET the fill script runs inside Redis.
+    await expect(observe(() => api.active(9), 200)).resolves.toEqual([
+      'GET',
+      'EVALSHA',
+      'GET',
+      'SET',
+    ]);
+    await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
+    monitor.disconnect();
+  });
+
   it('Redis down at boot: the service starts, every route answers, and the cache is used once Redis is up', async () => {
     redis = await RedisServer.reserve();
     const started = await startInProcess(redis);
