@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { apiClient } from './helpers/api-client';
-import { sleep } from './helpers/free-port';
+import { sleep, waitFor } from './helpers/free-port';
 import { ServiceProcess } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import {
@@ -62,10 +62,19 @@ describe('Shutdown on SIGTERM', () => {
     expect(done).toEqual([]);
     const signalledAt = Date.now();
     service.signal('SIGTERM');
-    await sleep(150);
-    await expect(canConnect(service.port)).resolves.toBe(false);
+    let settled = false;
+    const finished = Promise.all(inFlight).then((results) => {
+      settled = true;
+      return results;
+    });
+    await waitFor(
+      async () => !(await canConnect(service!.port)),
+      5_000,
+      'new connections to be refused',
+    );
+    expect(settled).toBe(false);
 
-    const results = await Promise.all(inFlight);
+    const results = await finished;
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     const exit = await service.exited;
     const exitedInMs = Date.now() - signalledAt;
