@@ -5,6 +5,9 @@ import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 
+// Generous: the machine running CI is shared, and this suite is about outcomes, not speed.
+jest.setTimeout(120_000);
+
 const statuses = (results: ApiResult[]) => {
   const counts: Record<number, number> = {};
   for (const { status } of results) {

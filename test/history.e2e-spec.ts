@@ -133,7 +133,7 @@ describe('Randomized history against two instances while a nemesis freezes Redis
       ServiceProcess.start(env),
     ]);
     clients = instances.map((instance) => apiClient(instance.url, 5_000));
-  });
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
     await redis.close();

@@ -26,7 +26,7 @@ describe('Two instances on one PostgreSQL and one Redis', () => {
       ServiceProcess.start(env),
     ]);
     clients = instances.map((instance) => apiClient(instance.url));
-  });
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
     await redis.close();

@@ -226,7 +226,7 @@ describe('Redis faults across two instances: no stale active id 2 s after Redis 
       await ServiceProcess.start(env),
     ];
     clients = instances.map((instance) => apiClient(instance.url));
-  });
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
     await proxy.close();

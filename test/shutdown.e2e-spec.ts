@@ -12,7 +12,7 @@ import {
 import { TEST_REDIS_URL } from './helpers/test-redis';
 import { queryDatabase } from './helpers/test-database';
 
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 const canConnect = (port: number) =>
   new Promise<boolean>((resolve) => {
