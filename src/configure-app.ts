@@ -193,8 +193,23 @@ export function configureApp(
     done();
   });
 
+  // Requests in flight at shutdown finish, then their keep-alive connections close at
+  // once instead of holding the exit for the keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) {
+      void reply.header('connection', 'close');
+    }
+    done(null, payload);
+  });
+
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
-  app.enableShutdownHooks();
+  // process.exit(0) once closed: re-raising the signal would make the exit status 143.
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',

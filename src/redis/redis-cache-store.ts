@@ -71,7 +71,6 @@ export class RedisCacheStore extends CacheStore {
   private readonly fencePrefix = `${FENCE_PREFIX}${randomBytes(6).toString('hex')}:`;
   private fenceCounter = 0;
   private readonly pendingFences = new Map<string, number>();
-  private replaying = false;
 
   constructor(settings: RedisSettings, keyPrefix: string) {
     super();
@@ -137,7 +136,8 @@ export class RedisCacheStore extends CacheStore {
 
   async close(): Promise<void> {
     this.breaker.stop();
-    await this.client.quit().catch(() => this.client.disconnect());
+    this.client.disconnect();
+    return Promise.resolve();
   }
 
   async read(key: string): Promise<CacheRead | undefined> {
@@ -166,9 +166,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async fence(keys: string[], ttlSeconds: number): Promise<void> {
-    const written = await this.run(() =>
-      this.writeFences(keys, ttlSeconds).then(() => true),
-    );
+    const written = await this.run(() => this.writeFences(keys, ttlSeconds));
     if (!written) {
       this.rememberFences(keys, ttlSeconds);
     }
@@ -211,15 +209,17 @@ export class RedisCacheStore extends CacheStore {
     call: () => Promise<T>,
     rethrowReplyErrors = false,
   ): Promise<T | undefined> {
+    // While a fence is waiting to be replayed, what Redis holds may predate a commit
+    // this instance has acknowledged: keep off it until the probe has replayed them all.
+    if (this.pendingFences.size > 0) {
+      this.breaker.open();
+    }
     if (this.breaker.isOpen) {
       return undefined;
     }
     try {
       const result = await call();
       this.breaker.recordSuccess();
-      if (this.pendingFences.size > 0) {
-        void this.replayPendingFences().catch(() => undefined);
-      }
       return result;
     } catch (error) {
       if (error instanceof ReplyError) {
@@ -233,7 +233,7 @@ export class RedisCacheStore extends CacheStore {
     }
   }
 
-  private async writeFences(keys: string[], ttlSeconds: number): Promise<void> {
+  private async writeFences(keys: string[], ttlSeconds: number): Promise<true> {
     const pipeline = this.client.pipeline();
     for (const key of keys) {
       pipeline.set(
@@ -248,6 +248,7 @@ export class RedisCacheStore extends CacheStore {
     if (failure || results.length !== keys.length) {
       throw failure?.[0] ?? new Error('fence pipeline incomplete');
     }
+    return true;
   }
 
   private rememberFences(keys: string[], ttlSeconds: number): void {
@@ -258,24 +259,26 @@ export class RedisCacheStore extends CacheStore {
       return;
     }
     keys.forEach((key) => this.pendingFences.set(key, ttlSeconds));
+    this.breaker.open();
   }
 
+  /** Replays until none is left, including fences remembered while replaying. */
   private async replayPendingFences(): Promise<void> {
-    if (this.replaying || this.pendingFences.size === 0) {
-      return;
-    }
-    this.replaying = true;
-    try {
-      const pending = [...this.pendingFences];
-      for (let start = 0; start < pending.length; start += REPLAY_BATCH_SIZE) {
-        const batch = pending.slice(start, start + REPLAY_BATCH_SIZE);
+    while (this.pendingFences.size > 0) {
+      const batch = [...this.pendingFences].slice(0, REPLAY_BATCH_SIZE);
+      batch.forEach(([key]) => this.pendingFences.delete(key));
+      try {
         await Promise.all(
           batch.map(([key, ttlSeconds]) => this.writeFences([key], ttlSeconds)),
         );
-        batch.forEach(([key]) => this.pendingFences.delete(key));
+      } catch (error) {
+        for (const [key, ttlSeconds] of batch) {
+          if (!this.pendingFences.has(key)) {
+            this.pendingFences.set(key, ttlSeconds);
+          }
+        }
+        throw error;
       }
-    } finally {
-      this.replaying = false;
     }
   }
 

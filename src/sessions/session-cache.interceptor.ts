@@ -15,8 +15,8 @@ import { SessionCache } from './session-cache.service';
 export interface UserCachePolicy<Body = unknown> {
   key: (userId: number) => string;
   encode: (body: Body) => string;
-  /** The body for a cached string; `undefined` for junk, which is then a miss. */
-  decode: (raw: string) => Body | undefined;
+  /** The body for a cached string; `undefined` for junk or another user's data: a miss. */
+  decode: (raw: string, userId: number) => Body | undefined;
 }
 
 const USER_CACHE_POLICY = 'userCachePolicy';
@@ -48,9 +48,13 @@ export class UserCacheInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Promise<Observable<unknown>> {
     const policy = this.policyOf(context);
-    const key = this.trackBy(context);
+    const { user } = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user: AuthenticatedUser }>();
+    const key = policy.key(user.id);
     const seen = await this.cache.read(key);
-    const cached = seen?.raw != null ? policy.decode(seen.raw) : undefined;
+    const cached =
+      seen?.raw != null ? policy.decode(seen.raw, user.id) : undefined;
     if (cached !== undefined) {
       return of(cached);
     }

@@ -14,14 +14,41 @@ export const activeSessionIdPolicy: UserCachePolicy<string> = {
   decode: (raw) => (UUID.test(raw) ? JSON.stringify(raw) : undefined),
 };
 
+const isSessionOf = (userId: number, value: unknown): boolean => {
+  const session = value as Record<string, unknown> | null;
+  return (
+    typeof session === 'object' &&
+    session !== null &&
+    typeof session.id === 'string' &&
+    UUID.test(session.id) &&
+    session.user_id === userId &&
+    typeof session.title === 'string' &&
+    typeof session.active === 'boolean' &&
+    typeof session.created_at === 'string' &&
+    typeof session.updated_at === 'string'
+  );
+};
+
 /**
- * The list is cached as the exact JSON body and sent back as it is: parsing and
- * re-serialising it cost more than the rest of the request for a user with 1,000
- * sessions (docs/benchmarks.md). Only this service writes the key; fences and anything
- * else that is not a JSON array are misses.
+ * A cached list is served only if it parses and every element is a session of the
+ * caller. It is then sent back as the exact stored JSON: re-serialising it cost more
+ * than the rest of the request for a user with 1,000 sessions (docs/benchmarks.md).
  */
 export const sessionListPolicy: UserCachePolicy<Session[] | string> = {
   key: sessionCacheKeys.list,
   encode: (body) => (typeof body === 'string' ? body : JSON.stringify(body)),
-  decode: (raw) => (raw.startsWith('[') && raw.endsWith(']') ? raw : undefined),
+  decode: (raw, userId) => {
+    if (!raw.startsWith('[')) {
+      return undefined;
+    }
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return Array.isArray(parsed) &&
+        parsed.every((session) => isSessionOf(userId, session))
+        ? raw
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  },
 };

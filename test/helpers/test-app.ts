@@ -35,6 +35,8 @@ export interface TestAppOptions {
    * a temporary DATA_DIR, as `npm start` does. Defaults to `$E2E_DATABASE`, else `'server'`.
    */
   database?: 'server' | 'embedded';
+  /** Rewrites the database URL the service gets, e.g. to go through a fault proxy. */
+  databaseUrl?: (url: string) => string;
   /** Providers to replace, e.g. the cache strategy or its fill hook. */
   overrides?: Array<{ provide: unknown; useValue: unknown }>;
 }
@@ -57,7 +59,9 @@ export async function createTestApp(
     NODE_ENV: 'test',
     ...(embeddedDatabase
       ? { DATA_DIR: embeddedDatabase.dataDir }
-      : { DATABASE_URL: database.url }),
+      : {
+          DATABASE_URL: options.databaseUrl?.(database.url) ?? database.url,
+        }),
     SECRET_KEY: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
     ...(redis
