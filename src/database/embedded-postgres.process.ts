@@ -26,6 +26,11 @@ export function isRunning(pid: number): boolean {
   return procStat(pid)?.[0] !== 'Z';
 }
 
+/** A process that has exited but not been reaped yet; `kill(pid, 0)` still succeeds. */
+export function isZombie(pid: number): boolean {
+  return procStat(pid)?.[0] === 'Z';
+}
+
 /** The kernel's start time of `pid`, which tells a live owner from a reused pid. */
 export function startTimeOf(pid: number): string | undefined {
   return procStat(pid)?.[19];

@@ -36,6 +36,7 @@ import {
   commandOf,
   delay,
   isRunning,
+  isZombie,
   waitForExit,
 } from './embedded-postgres.process';
 
@@ -225,8 +226,16 @@ export class EmbeddedPostgres
     } catch {
       return;
     }
-    if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) {
-      return; // PostgreSQL removes a lock file whose owner is gone by itself.
+    if (!Number.isInteger(pid) || pid <= 0) {
+      return;
+    }
+    if (!isRunning(pid)) {
+      // PostgreSQL removes a lock file whose owner is gone by itself, except when the
+      // owner is an unreaped zombie: kill(pid, 0) still succeeds for it.
+      if (isZombie(pid)) {
+        unlinkSync(pidFile);
+      }
+      return;
     }
     const command = commandOf(pid);
     if (command !== undefined && !command.includes('postgres')) {
