@@ -5,15 +5,21 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { RequestValidationError } from './common/request-validation.error';
 import { AppConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 
 @Module({
   imports: [
     AppConfigModule,
+    LoggingModule,
     DatabaseModule,
     RedisModule,
+    MetricsModule,
     AuthModule,
+    HealthModule,
     SessionsModule,
   ],
   providers: [

@@ -5,15 +5,20 @@ import {
 } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from './common/problem';
 import { RequestValidationError } from './common/request-validation.error';
+import { tagRouteTemplates } from './common/route-template';
 import {
   MalformedJsonError,
   MalformedUrlError,
   toProblem,
   UnsupportedContentEncodingError,
 } from './common/to-problem';
+import { logRequests } from './logging/request-log';
+import { instrumentHttp } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -43,7 +48,10 @@ function answerFrameworkError(
 }
 
 /** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
-export const NEST_APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+export const NEST_APP_OPTIONS: NestApplicationOptions = {
+  bodyParser: false,
+  bufferLogs: true,
+};
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({
@@ -82,6 +90,10 @@ export function configureApp(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
+  app.useLogger(app.get(Logger));
+  tagRouteTemplates(fastify);
+  instrumentHttp(fastify, app.get(MetricsService));
+  logRequests(fastify);
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import Redis, { ReplyError } from 'ioredis';
+import Redis, { Cluster, ReplyError } from 'ioredis';
 import type { RedisSettings } from '../config';
 import {
   CacheRead,
@@ -44,7 +44,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-interface ScriptedRedis extends Redis {
+interface Scripts {
   fenceFill(
     key: string,
     expectation: 'nil' | 'eq',
@@ -58,6 +58,56 @@ interface ScriptedRedis extends Redis {
     ttlSeconds: number,
   ): Promise<number>;
   countInWindow(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+type ScriptedRedis = (Redis | Cluster) & Scripts;
+
+/**
+ * Cluster replies that mean "this slot cannot be served now": availability failures
+ * for the breaker, unlike WRONGTYPE, which is about the value at the key.
+ */
+const CLUSTER_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)/;
+
+/**
+ * A single Redis or, with `clusterNodes`, a Redis Cluster client, with the same short
+ * timeouts and no offline queue. Every command and script the store sends touches
+ * exactly one key, so each one stays inside one hash slot.
+ */
+function createClient(
+  settings: RedisSettings,
+  keyPrefix: string,
+): Redis | Cluster {
+  const options = {
+    keyPrefix,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  };
+  const retry = (attempt: number) => Math.min(attempt * 100, 1_000);
+  if (settings.clusterNodes) {
+    const { enableOfflineQueue, enableAutoPipelining, lazyConnect, ...node } =
+      options;
+    return new Cluster(settings.clusterNodes, {
+      enableOfflineQueue,
+      enableAutoPipelining,
+      lazyConnect,
+      clusterRetryStrategy: retry,
+      slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      redisOptions: node,
+    });
+  }
+  return settings.url
+    ? new Redis(settings.url, { ...options, retryStrategy: retry })
+    : new Redis({
+        ...options,
+        retryStrategy: retry,
+        host: settings.host,
+        port: settings.port,
+        db: settings.db,
+      });
 }
 
 /**
@@ -75,26 +125,7 @@ export class RedisCacheStore extends CacheStore {
 
   constructor(settings: RedisSettings, keyPrefix: string) {
     super();
-    const options = {
-      keyPrefix,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
-    };
-    this.client = (
-      settings.url
-        ? new Redis(settings.url, options)
-        : new Redis({
-            ...options,
-            host: settings.host,
-            port: settings.port,
-            db: settings.db,
-          })
-    ) as ScriptedRedis;
+    this.client = createClient(settings, keyPrefix) as ScriptedRedis;
     this.client.defineCommand('fenceFill', {
       numberOfKeys: 1,
       lua: FILL_SCRIPT,
@@ -178,7 +209,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async delete(keys: string[]): Promise<void> {
-    await this.run(() => this.client.del(...keys));
+    await this.run(() => Promise.all(keys.map((key) => this.client.del(key))));
   }
 
   async countInWindow(
@@ -221,7 +252,10 @@ export class RedisCacheStore extends CacheStore {
       }
       return result;
     } catch (error) {
-      if (error instanceof ReplyError) {
+      if (
+        error instanceof ReplyError &&
+        !CLUSTER_UNAVAILABLE.test((error as Error).message)
+      ) {
         if (rethrowReplyErrors) {
           throw error;
         }
@@ -232,21 +266,18 @@ export class RedisCacheStore extends CacheStore {
     }
   }
 
+  /** One SET per key (auto-pipelined): the keys of one user live in different slots. */
   private async writeFences(keys: string[], ttlSeconds: number): Promise<void> {
-    const pipeline = this.client.pipeline();
-    for (const key of keys) {
-      pipeline.set(
-        key,
-        this.fencePrefix + ++this.fenceCounter,
-        'EX',
-        ttlSeconds,
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failure = results.find(([error]) => error);
-    if (failure || results.length !== keys.length) {
-      throw failure?.[0] ?? new Error('fence pipeline incomplete');
-    }
+    await Promise.all(
+      keys.map((key) =>
+        this.client.set(
+          key,
+          this.fencePrefix + ++this.fenceCounter,
+          'EX',
+          ttlSeconds,
+        ),
+      ),
+    );
   }
 
   private rememberFences(keys: string[], ttlSeconds: number): void {
