@@ -9,7 +9,7 @@ import { routeTemplateOf } from '../common/route-template';
 export function logRequests(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const logger = PinoLogger.root;
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const level = reply.statusCode >= 500 ? 'warn' : 'info';
     if (logger?.isLevelEnabled(level)) {
       logger[level](
         {

@@ -167,6 +167,8 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async close(): Promise<void> {
+    // A deliberate close is no outage: do not open the breaker and start probing.
+    this.client.removeAllListeners('close');
     this.breaker.stop();
     this.client.disconnect();
     return Promise.resolve();
