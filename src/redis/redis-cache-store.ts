@@ -90,14 +90,26 @@ function createClient(
   if (settings.clusterNodes) {
     const { enableOfflineQueue, enableAutoPipelining, lazyConnect, ...node } =
       options;
-    return new Cluster(settings.clusterNodes, {
+    const cluster = new Cluster(settings.clusterNodes, {
       enableOfflineQueue,
       enableAutoPipelining,
       lazyConnect,
       clusterRetryStrategy: retry,
       slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      // ioredis retries these for up to 16 × 100 ms by default; fail at once instead,
+      // the breaker and PostgreSQL take over (a request must never wait on the cache).
+      retryDelayOnClusterDown: 0,
+      retryDelayOnFailover: 0,
       redisOptions: node,
     });
+    // Node connections open lazily, and without an offline queue a command racing a
+    // connection that is still opening fails: open each one as soon as it is known.
+    cluster.on('+node', (redis: Redis) => {
+      if (redis.status === 'wait') {
+        redis.connect().catch(() => undefined);
+      }
+    });
+    return cluster;
   }
   return settings.url
     ? new Redis(settings.url, { ...options, retryStrategy: retry })
@@ -268,8 +280,11 @@ export class RedisCacheStore extends CacheStore {
     }
   }
 
-  /** One SET per key (auto-pipelined): the keys of one user live in different slots. */
-  private async writeFences(keys: string[], ttlSeconds: number): Promise<void> {
+  /**
+   * One SET per key (auto-pipelined): the keys of one user live in different slots.
+   * Resolves `true` so that `run` can tell a written fence from a skipped one.
+   */
+  private async writeFences(keys: string[], ttlSeconds: number): Promise<true> {
     await Promise.all(
       keys.map((key) =>
         this.client.set(
@@ -280,6 +295,7 @@ export class RedisCacheStore extends CacheStore {
         ),
       ),
     );
+    return true;
   }
 
   private rememberFences(keys: string[], ttlSeconds: number): void {
