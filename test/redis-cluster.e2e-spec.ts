@@ -172,14 +172,16 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       await killed.start();
       await cluster.waitUntilOk();
       const expected = await truth(user);
-      const started = Date.now();
+      const answers: Array<{ status: number; body: unknown }> = [];
       await waitFor(async () => {
         const response = await active(user);
-        expect(response.status).toBe(200);
-        expect(response.body).toBe(expected);
+        answers.push({ status: response.status, body: response.body });
         return (await inspector.get(activeKey(user))) === expected;
       }, 10_000);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers).toEqual(
+        answers.map(() => ({ status: 200, body: expected })),
+      );
       await expect(active(user)).resolves.toMatchObject({ body: expected });
     });
   });

@@ -14,6 +14,7 @@ import { CircuitBreaker } from './circuit-breaker';
 /** Redis answers in well under a millisecond here; 250 ms means it is not answering. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 const REDIS_CONNECT_TIMEOUT_MS = 1_000;
+const CLUSTER_SLOTS_REFRESH_MS = 2_000;
 const BREAKER_FAILURE_THRESHOLD = 2;
 const BREAKER_PROBE_INTERVAL_MS = 500;
 const MAX_PENDING_FENCES = 100_000;
@@ -96,6 +97,8 @@ function createClient(
       lazyConnect,
       clusterRetryStrategy: retry,
       slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      // Re-reads the slot map, so a master that comes back is reconnected within seconds.
+      slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
       // ioredis retries these for up to 16 × 100 ms by default; fail at once instead,
       // the breaker and PostgreSQL take over (a request must never wait on the cache).
       retryDelayOnClusterDown: 0,
