@@ -1,9 +1,9 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import {
   FastifyAdapter,
   NestFastifyApplication,
 } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -50,6 +50,7 @@ function answerFrameworkError(
 /** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
 export const NEST_APP_OPTIONS: NestApplicationOptions = {
   bodyParser: false,
+  abortOnError: false,
   bufferLogs: true,
 };
 
@@ -80,6 +81,21 @@ function parseJsonObject(_request: FastifyRequest, body: string): unknown {
     ]);
   }
   return parsed;
+}
+
+/** The OpenAPI document served at `/docs-json` and exported for the typed client. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Session service')
+      .setDescription(
+        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id. Errors are RFC 9457 problem details (`application/problem+json`).',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
 }
 
 /**
@@ -127,17 +143,8 @@ export function configureApp(
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Session service')
-      .setDescription(
-        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id.',
-      )
-      .setVersion('1.0.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config';
-import { ConfigurationError } from './config';
+import { buildConfiguration, ConfigurationError } from './config';
 import {
   configureApp,
   createFastifyAdapter,
@@ -11,6 +11,8 @@ import {
 } from './configure-app';
 
 async function bootstrap(): Promise<void> {
+  // Checked before Nest starts, so a bad variable is one line, not a stack trace.
+  buildConfiguration(process.env);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     createFastifyAdapter(),

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'FieldError' })
 export class FieldErrorDto {
   @ApiProperty({ example: 'title' })
   field: string;
@@ -9,6 +10,7 @@ export class FieldErrorDto {
 }
 
 /** RFC 9457 problem details, as every error response carries them. */
+@ApiSchema({ name: 'ProblemDetails' })
 export class ProblemDetailsDto {
   @ApiProperty({
     description:

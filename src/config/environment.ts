@@ -170,10 +170,17 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Type checks explain a bad value better than the range checks that follow them. */
+const FIRST_CONSTRAINTS = ['isInt', 'isString', 'isIn', 'isBooleanString'];
+
 function describe(error: ValidationError): string {
-  const constraints = Object.values(error.constraints ?? {});
-  const reason =
-    constraints[0]?.replace(`${error.property} `, '') ?? 'is invalid';
+  const constraints = error.constraints ?? {};
+  const key =
+    FIRST_CONSTRAINTS.find((name) => name in constraints) ??
+    Object.keys(constraints)[0];
+  const reason = key
+    ? constraints[key].replace(`${error.property} `, '')
+    : 'is invalid';
   return `${reason} (got ${JSON.stringify(error.value)})`;
 }
 

@@ -55,6 +55,8 @@ export abstract class CacheStore {
   ): Promise<WindowCount | undefined>;
 
   abstract health(): Promise<CacheStoreHealth>;
+
+  abstract close(): Promise<void>;
 }
 
 /** Values written by `fence` start with this; nothing else the service stores does. */

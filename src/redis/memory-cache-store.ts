@@ -81,8 +81,9 @@ export class MemoryCacheStore extends CacheStore {
     });
   }
 
-  close(): void {
+  close(): Promise<void> {
     clearInterval(this.sweeper);
+    return Promise.resolve();
   }
 
   private current(key: string): string | null {

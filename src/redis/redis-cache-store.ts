@@ -185,8 +185,7 @@ export class RedisCacheStore extends CacheStore {
     // A deliberate close is no outage: do not open the breaker and start probing.
     this.client.removeAllListeners('close');
     this.breaker.stop();
-    this.client.disconnect();
-    return Promise.resolve();
+    await this.client.quit().catch(() => this.client.disconnect());
   }
 
   async read(key: string): Promise<CacheRead | undefined> {
@@ -215,8 +214,10 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async fence(keys: string[], ttlSeconds: number): Promise<void> {
-    const written = await this.run(() => this.writeFences(keys, ttlSeconds));
-    if (written === undefined) {
+    const written = await this.run(() =>
+      this.writeFences(keys, ttlSeconds).then(() => true),
+    );
+    if (!written) {
       this.rememberFences(keys, ttlSeconds);
     }
   }

@@ -16,12 +16,7 @@ class CacheStoreShutdown implements OnApplicationShutdown {
   constructor(@Inject(CacheStore) private readonly store: CacheStore) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (
-      this.store instanceof RedisCacheStore ||
-      this.store instanceof MemoryCacheStore
-    ) {
-      await this.store.close();
-    }
+    await this.store.close();
   }
 }
 

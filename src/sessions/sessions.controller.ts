@@ -12,23 +12,23 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiPayloadTooLargeResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { CurrentUser, type AuthenticatedUser } from '../auth';
-import { ProblemDetailsDto } from '../common/problem-details.dto';
+import {
+  ApiAuthenticatedRouteProblems,
+  ApiProblemResponses,
+  BODY_PROBLEMS,
+  COMPRESSED_BODY,
+  MALFORMED_PATH,
+  ProblemCase,
+} from '../common/api-problem-responses.decorator';
+import { RequestValidationError } from '../common/request-validation.error';
 import { CreateSessionDto } from './dto/create-session.dto';
 import { DetailResponse } from './dto/detail.response';
 import { RenameSessionDto } from './dto/rename-session.dto';
@@ -41,6 +41,14 @@ import {
   activeSessionIdPolicy,
   sessionListPolicy,
 } from './sessions.cache-policies';
+import {
+  ActiveSessionDeletionError,
+  NoActiveSessionError,
+  SessionConflictError,
+  SessionLimitReachedError,
+  SessionNotFoundError,
+  SessionTitleTakenError,
+} from './sessions.errors';
 import { SessionsService } from './sessions.service';
 
 const TITLE_PARAM = {
@@ -50,16 +58,39 @@ const TITLE_PARAM = {
   example: 'Data Analysis Project',
 };
 
+const EXAMPLE_TITLE = 'Data Analysis Project';
+
+const NO_ACTIVE_SESSION: ProblemCase = {
+  name: 'active-session-not-found',
+  description: 'No session is active',
+  error: new NoActiveSessionError(1),
+};
+const NO_SUCH_TITLE: ProblemCase = {
+  name: 'session-not-found',
+  description: 'No session has this title',
+  error: new SessionNotFoundError(1, EXAMPLE_TITLE),
+};
+const TITLE_TAKEN: ProblemCase = {
+  name: 'session-title-taken',
+  description: 'Another session of the caller has this title',
+  error: new SessionTitleTakenError(1, EXAMPLE_TITLE),
+};
+const CONCURRENT_CHANGE: ProblemCase = {
+  name: 'session-conflict',
+  description: 'A concurrent change won; safe to retry',
+  error: new SessionConflictError(1),
+};
+const INVALID_TITLE: ProblemCase = {
+  name: 'validation-failed',
+  description: 'The title is invalid',
+  error: new RequestValidationError([
+    { field: 'title', message: 'title must be 1 to 255 characters long' },
+  ]),
+};
+
 @ApiTags('sessions')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({
-  description: 'Missing, malformed, expired or otherwise invalid bearer token',
-  type: ProblemDetailsDto,
-})
-@ApiTooManyRequestsResponse({
-  description: 'Per-user rate limit exceeded; see Retry-After',
-  type: ProblemDetailsDto,
-})
+@ApiAuthenticatedRouteProblems()
 @Controller('sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -69,6 +100,7 @@ export class SessionsController {
   @CachedPerUser(sessionListPolicy)
   @ApiOperation({ summary: "List the caller's sessions, oldest first" })
   @ApiOkResponse({ description: "The caller's sessions", type: [Session] })
+  @ApiProblemResponses(COMPRESSED_BODY)
   list(@CurrentUser() user: AuthenticatedUser): Promise<Session[]> {
     return this.sessions.list(user.id);
   }
@@ -86,10 +118,7 @@ export class SessionsController {
       example: '550e8400-e29b-41d4-a716-446655440000',
     },
   })
-  @ApiNotFoundResponse({
-    description: 'No session is active',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(COMPRESSED_BODY, NO_ACTIVE_SESSION)
   async activeSessionId(
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<string> {
@@ -100,26 +129,17 @@ export class SessionsController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a session; it becomes the active one' })
   @ApiCreatedResponse({ description: 'The new, active session', type: Session })
-  @ApiBadRequestResponse({
-    description: 'The body is not valid JSON',
-    type: ProblemDetailsDto,
-  })
-  @ApiConflictResponse({
-    description: 'The title is taken, or the per-user session limit is reached',
-    type: ProblemDetailsDto,
-  })
-  @ApiPayloadTooLargeResponse({
-    description: 'The body exceeds 16 KiB',
-    type: ProblemDetailsDto,
-  })
-  @ApiUnsupportedMediaTypeResponse({
-    description: 'The body is not application/json',
-    type: ProblemDetailsDto,
-  })
-  @ApiUnprocessableEntityResponse({
-    description: 'The title is invalid',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    INVALID_TITLE,
+    TITLE_TAKEN,
+    {
+      name: 'session-limit-reached',
+      description: 'The caller already holds MAX_SESSIONS_PER_USER sessions',
+      error: new SessionLimitReachedError(1, 1000),
+    },
+    CONCURRENT_CHANGE,
+  )
   create(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: CreateSessionDto,
@@ -135,11 +155,9 @@ export class SessionsController {
   @ApiOkResponse({
     description: 'The session was deactivated',
     type: DetailResponse,
+    example: { detail: `'${EXAMPLE_TITLE}' deactivated for user_id=1` },
   })
-  @ApiNotFoundResponse({
-    description: 'No session is active',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(...BODY_PROBLEMS, NO_ACTIVE_SESSION)
   async deactivate(
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<DetailResponse> {
@@ -155,14 +173,12 @@ export class SessionsController {
     description: 'The session is now active',
     type: DetailResponse,
   })
-  @ApiBadRequestResponse({
-    description: 'The path holds a malformed percent-escape',
-    type: ProblemDetailsDto,
-  })
-  @ApiNotFoundResponse({
-    description: 'No session has this title',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    MALFORMED_PATH,
+    NO_SUCH_TITLE,
+    CONCURRENT_CHANGE,
+  )
   async activate(
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,
@@ -177,30 +193,14 @@ export class SessionsController {
   @ApiOperation({ summary: 'Rename a session; its id and active flag stay' })
   @ApiParam(TITLE_PARAM)
   @ApiOkResponse({ description: 'The renamed session', type: Session })
-  @ApiBadRequestResponse({
-    description: 'Malformed JSON body or percent-escape',
-    type: ProblemDetailsDto,
-  })
-  @ApiNotFoundResponse({
-    description: 'No session has this title',
-    type: ProblemDetailsDto,
-  })
-  @ApiConflictResponse({
-    description: 'The new title is taken',
-    type: ProblemDetailsDto,
-  })
-  @ApiPayloadTooLargeResponse({
-    description: 'The body exceeds 16 KiB',
-    type: ProblemDetailsDto,
-  })
-  @ApiUnsupportedMediaTypeResponse({
-    description: 'The body is not application/json',
-    type: ProblemDetailsDto,
-  })
-  @ApiUnprocessableEntityResponse({
-    description: 'The new title is invalid',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    MALFORMED_PATH,
+    INVALID_TITLE,
+    NO_SUCH_TITLE,
+    TITLE_TAKEN,
+    CONCURRENT_CHANGE,
+  )
   rename(
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,
@@ -215,16 +215,18 @@ export class SessionsController {
   @ApiOkResponse({
     description: 'The session was deleted',
     type: DetailResponse,
+    example: { detail: 'Session deleted successfully' },
   })
-  @ApiBadRequestResponse({
-    description:
-      'The session is active, or the path holds a malformed percent-escape',
-    type: ProblemDetailsDto,
-  })
-  @ApiNotFoundResponse({
-    description: 'No session has this title',
-    type: ProblemDetailsDto,
-  })
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    MALFORMED_PATH,
+    {
+      name: 'active-session-deletion',
+      description: 'The session is active',
+      error: new ActiveSessionDeletionError(EXAMPLE_TITLE),
+    },
+    NO_SUCH_TITLE,
+  )
   async remove(
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,

@@ -7,6 +7,7 @@ import {
   createFastifyAdapter,
   NEST_APP_OPTIONS,
 } from '../../src/configure-app';
+import { ContractViolationError, ResponseRecorder } from './openapi-contract';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { TestRedis } from './test-redis';
 import { TEST_SECRET } from './tokens';
@@ -81,6 +82,7 @@ export async function createTestApp(
         },
       ),
     );
+    const responses = new ResponseRecorder(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const dataSource = app.get(DataSource);
@@ -95,9 +97,13 @@ export async function createTestApp(
         await redis?.clear();
       },
       close: async () => {
+        const violations = await responses.close();
         await app.close();
         await redis?.close();
         await database.drop();
+        if (violations.length > 0) {
+          throw new ContractViolationError(violations);
+        }
       },
     };
   } finally {

@@ -1,0 +1,33 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from '../../src/app.module';
+import {
+  buildOpenApiDocument,
+  configureApp,
+  createFastifyAdapter,
+  NEST_APP_OPTIONS,
+} from '../../src/configure-app';
+
+/**
+ * Prints the OpenAPI document exactly as `/docs-json` serves it. Preview mode builds
+ * the module graph without instantiating providers, so no database or Redis is needed.
+ */
+async function exportDocument(): Promise<void> {
+  process.env.NODE_ENV = 'test';
+  process.env.SECRET_KEY ??= 'openapi-export-only-0123456789abcdef';
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createFastifyAdapter(),
+    { ...NEST_APP_OPTIONS, preview: true, logger: ['error'] },
+  );
+  configureApp(app);
+  process.stdout.write(
+    `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`,
+  );
+  await app.close();
+}
+
+exportDocument().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

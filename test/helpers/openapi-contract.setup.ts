@@ -1,0 +1,5 @@
+import { assertResponsesMatchDocument } from './openapi-contract';
+
+afterEach(async () => {
+  await assertResponsesMatchDocument();
+});
