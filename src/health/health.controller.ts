@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiOkResponse,
+  ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -19,6 +20,35 @@ import { Public } from '../auth';
 import type { CacheStoreHealth } from '../redis/cache-store';
 import { CacheHealthIndicator } from './cache.health';
 import { DatabaseHealthIndicator } from './database.health';
+
+const CHECKS = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    additionalProperties: true,
+  },
+};
+
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'info', 'error', 'details', 'degraded', 'cache'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error'], example: 'ok' },
+    info: CHECKS,
+    error: CHECKS,
+    details: CHECKS,
+    degraded: { type: 'array', items: { type: 'string', enum: ['cache'] } },
+    cache: {
+      type: 'object',
+      properties: {
+        backend: { type: 'string', enum: ['redis', 'memory'] },
+        status: { type: 'string', enum: ['up', 'down'] },
+        circuit: { type: 'string', enum: ['closed', 'open'] },
+      },
+    },
+  },
+};
 
 export type ReadinessResult = HealthCheckResult & {
   /** Dependencies that are down without making the instance unready. */
@@ -38,18 +68,24 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({ description: 'The process answers' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL reachable and migrated; Redis reported',
+  })
   @ApiOkResponse({
     description:
       'PostgreSQL answers and is migrated; `cache.status` reports Redis (down = degraded, still ready)',
+    schema: READINESS_SCHEMA,
   })
   @ApiServiceUnavailableResponse({
     description: 'PostgreSQL is unreachable or migrations are pending',
+    schema: READINESS_SCHEMA,
   })
   async ready(
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -174,10 +174,22 @@ export class RedisCacheStore extends CacheStore {
 
   /** Connects once; a Redis that is down at boot only opens the circuit. */
   async connect(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.client.connect();
+      // A cluster client keeps retrying inside connect(); start-up must not wait on it.
+      await Promise.race([
+        this.client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('connect timed out')),
+            REDIS_CONNECT_TIMEOUT_MS * 3,
+          );
+        }),
+      ]);
     } catch {
       this.breaker.open();
+    } finally {
+      clearTimeout(timer);
     }
   }
 

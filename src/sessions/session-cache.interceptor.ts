@@ -3,6 +3,7 @@ import {
   ExecutionContext,
   Injectable,
   NestInterceptor,
+  Optional,
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -35,7 +36,7 @@ export class UserCacheInterceptor implements NestInterceptor {
   constructor(
     private readonly cache: SessionCache,
     private readonly reflector: Reflector,
-    private readonly metrics: MetricsService,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   trackBy(context: ExecutionContext): string {
@@ -54,10 +55,10 @@ export class UserCacheInterceptor implements NestInterceptor {
     const seen = await this.cache.read(key);
     const cached = seen?.raw != null ? policy.decode(seen.raw) : undefined;
     if (cached !== undefined) {
-      this.metrics.cacheHit.inc();
+      this.metrics?.cacheHit.inc();
       return of(cached);
     }
-    (seen ? this.metrics.cacheMiss : this.metrics.cacheError).inc();
+    (seen ? this.metrics?.cacheMiss : this.metrics?.cacheError)?.inc();
     return next.handle().pipe(
       tap((body) => {
         if (seen) {
