@@ -133,7 +133,9 @@ HC="$healthcheck" PORT="$port" node -e '
 log "the image HEALTHCHECK command succeeds"
 
 grep -q '"msg":"request completed"' "$work/app.log" || { log "no JSON request log line"; exit 1; }
-curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^http_requests_total' || { log "/metrics is missing"; exit 1; }
+# Read the whole body first: `grep -q` closing the pipe early would fail curl under pipefail.
+metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
+grep -q '^http_requests_total' <<<"$metrics" || { log "/metrics is missing"; exit 1; }
 
 log "SIGTERM"
 kill -TERM "$app_pid"
