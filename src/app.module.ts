@@ -6,16 +6,22 @@ import { RequestValidationError } from './common/request-validation.error';
 import { AppConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 
 @Module({
   imports: [
     AppConfigModule,
+    LoggingModule,
     DatabaseModule,
     RedisModule,
+    MetricsModule,
     AuthModule,
     RateLimitModule,
+    HealthModule,
     SessionsModule,
   ],
   providers: [

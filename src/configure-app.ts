@@ -12,12 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from './common/problem';
 import { RequestValidationError } from './common/request-validation.error';
 import type { AppConfig } from './config';
+import { Logger } from 'nestjs-pino';
+import { tagRouteTemplates } from './common/route-template';
 import {
   MalformedJsonError,
   MalformedUrlError,
   toProblem,
   UnsupportedContentEncodingError,
 } from './common/to-problem';
+import { logRequests } from './logging/request-log';
+import { instrumentHttp } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -66,6 +71,7 @@ function answerFrameworkError(
 export const NEST_APP_OPTIONS: NestApplicationOptions = {
   bodyParser: false,
   abortOnError: false,
+  bufferLogs: true,
 };
 
 export function createFastifyAdapter(): FastifyAdapter {
@@ -150,6 +156,7 @@ export function configureApp(
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
+  app.useLogger(app.get(Logger));
 
   // Registered before the hooks below so that even early rejections carry the headers.
   void fastify.register(helmet, SECURITY_HEADERS);
@@ -163,6 +170,9 @@ export function configureApp(
       maxAge: 600,
     });
   }
+  tagRouteTemplates(fastify);
+  instrumentHttp(fastify, app.get(MetricsService));
+  logRequests(fastify);
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(

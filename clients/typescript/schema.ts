@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (text exposition format) */
+        get: operations["MetricsController_scrape"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: PostgreSQL reachable and migrated; Redis reported */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions": {
         parameters: {
             query?: never;
@@ -171,6 +222,255 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    MetricsController_scrape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request counts and latency by route template, cache lookups, circuit breaker, DB pool, process */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The process answers
+             *
+             *     The Health Check is successful
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example ok */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PostgreSQL answers and is migrated; `cache.status` reports Redis (down = degraded, still ready) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example ok
+                         * @enum {string}
+                         */
+                        status: "ok" | "error";
+                        info: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        error: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        details: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        degraded: "cache"[];
+                        cache: {
+                            /** @enum {string} */
+                            backend?: "redis" | "memory";
+                            /** @enum {string} */
+                            status?: "up" | "down";
+                            /** @enum {string} */
+                            circuit?: "closed" | "open";
+                        };
+                    };
+                };
+            };
+            /** @description PostgreSQL is unreachable or migrations are pending */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example ok
+                         * @enum {string}
+                         */
+                        status: "ok" | "error";
+                        info: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        error: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        details: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status?: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        degraded: "cache"[];
+                        cache: {
+                            /** @enum {string} */
+                            backend?: "redis" | "memory";
+                            /** @enum {string} */
+                            status?: "up" | "down";
+                            /** @enum {string} */
+                            circuit?: "closed" | "open";
+                        };
+                    };
+                };
+            };
+        };
+    };
     SessionsController_list: {
         parameters: {
             query?: never;

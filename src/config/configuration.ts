@@ -18,11 +18,18 @@ export interface PostgresSettings {
   database: string;
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export interface RedisSettings {
   url?: string;
   host: string;
   port: number;
   db: number;
+  /** Set by `REDIS_CLUSTER_NODES`: a Redis Cluster client seeded with these nodes. */
+  clusterNodes?: RedisNode[];
 }
 
 export interface AppConfig {
@@ -89,7 +96,26 @@ function postgresSettings(
   };
 }
 
+function redisClusterNodes(value: string): RedisNode[] {
+  const nodes = value.split(',').map((entry) => {
+    const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigurationError(
+        'REDIS_CLUSTER_NODES',
+        `must be a comma-separated list of host:port (got ${JSON.stringify(entry)})`,
+      );
+    }
+    return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  });
+  return nodes;
+}
+
 function redisSettings(env: EnvironmentVariables): RedisSettings | undefined {
+  if (env.REDIS_CLUSTER_NODES) {
+    const clusterNodes = redisClusterNodes(env.REDIS_CLUSTER_NODES);
+    return { ...clusterNodes[0], db: 0, clusterNodes };
+  }
   if (env.REDIS_URL) {
     let url: URL;
     try {

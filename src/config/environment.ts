@@ -104,6 +104,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyAsUnset)
   @IsString()
+  REDIS_CLUSTER_NODES?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
   REDIS_KEY_PREFIX?: string;
 
   @IsOptional()

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import Redis, { ReplyError } from 'ioredis';
+import Redis, { Cluster, ReplyError } from 'ioredis';
 import type { RedisSettings } from '../config';
 import {
   CacheRead,
@@ -14,6 +14,7 @@ import { CircuitBreaker } from './circuit-breaker';
 /** Redis answers in well under a millisecond here; 250 ms means it is not answering. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 const REDIS_CONNECT_TIMEOUT_MS = 1_000;
+const CLUSTER_SLOTS_REFRESH_MS = 2_000;
 const BREAKER_FAILURE_THRESHOLD = 2;
 const BREAKER_PROBE_INTERVAL_MS = 500;
 const MAX_PENDING_FENCES = 100_000;
@@ -44,7 +45,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-interface ScriptedRedis extends Redis {
+interface Scripts {
   fenceFill(
     key: string,
     expectation: 'nil' | 'eq',
@@ -58,6 +59,70 @@ interface ScriptedRedis extends Redis {
     ttlSeconds: number,
   ): Promise<number>;
   countInWindow(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+type ScriptedRedis = (Redis | Cluster) & Scripts;
+
+/**
+ * Cluster replies that mean "this slot cannot be served now": availability failures
+ * for the breaker, unlike WRONGTYPE, which is about the value at the key.
+ */
+const CLUSTER_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)/;
+
+/**
+ * A single Redis or, with `clusterNodes`, a Redis Cluster client, with the same short
+ * timeouts and no offline queue. Every command and script the store sends touches
+ * exactly one key, so each one stays inside one hash slot.
+ */
+function createClient(
+  settings: RedisSettings,
+  keyPrefix: string,
+): Redis | Cluster {
+  const options = {
+    keyPrefix,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  };
+  const retry = (attempt: number) => Math.min(attempt * 100, 1_000);
+  if (settings.clusterNodes) {
+    const { enableOfflineQueue, enableAutoPipelining, lazyConnect, ...node } =
+      options;
+    const cluster = new Cluster(settings.clusterNodes, {
+      enableOfflineQueue,
+      enableAutoPipelining,
+      lazyConnect,
+      clusterRetryStrategy: retry,
+      slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      // Re-reads the slot map, so a master that comes back is reconnected within seconds.
+      slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
+      // ioredis retries these for up to 16 × 100 ms by default; fail at once instead,
+      // the breaker and PostgreSQL take over (a request must never wait on the cache).
+      retryDelayOnClusterDown: 0,
+      retryDelayOnFailover: 0,
+      redisOptions: node,
+    });
+    // Node connections open lazily, and without an offline queue a command racing a
+    // connection that is still opening fails: open each one as soon as it is known.
+    cluster.on('+node', (redis: Redis) => {
+      if (redis.status === 'wait') {
+        redis.connect().catch(() => undefined);
+      }
+    });
+    return cluster;
+  }
+  return settings.url
+    ? new Redis(settings.url, { ...options, retryStrategy: retry })
+    : new Redis({
+        ...options,
+        retryStrategy: retry,
+        host: settings.host,
+        port: settings.port,
+        db: settings.db,
+      });
 }
 
 /**
@@ -74,26 +139,7 @@ export class RedisCacheStore extends CacheStore {
 
   constructor(settings: RedisSettings, keyPrefix: string) {
     super();
-    const options = {
-      keyPrefix,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
-    };
-    this.client = (
-      settings.url
-        ? new Redis(settings.url, options)
-        : new Redis({
-            ...options,
-            host: settings.host,
-            port: settings.port,
-            db: settings.db,
-          })
-    ) as ScriptedRedis;
+    this.client = createClient(settings, keyPrefix) as ScriptedRedis;
     this.client.defineCommand('fenceFill', {
       numberOfKeys: 1,
       lua: FILL_SCRIPT,
@@ -127,14 +173,28 @@ export class RedisCacheStore extends CacheStore {
 
   /** Connects once; a Redis that is down at boot only opens the circuit. */
   async connect(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.client.connect();
+      // A cluster client keeps retrying inside connect(); start-up must not wait on it.
+      await Promise.race([
+        this.client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('connect timed out')),
+            REDIS_CONNECT_TIMEOUT_MS * 3,
+          );
+        }),
+      ]);
     } catch {
       this.breaker.open();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
+    // A deliberate close is no outage: do not open the breaker and start probing.
+    this.client.removeAllListeners('close');
     this.breaker.stop();
     this.client.disconnect();
     return Promise.resolve();
@@ -177,7 +237,7 @@ export class RedisCacheStore extends CacheStore {
   }
 
   async delete(keys: string[]): Promise<void> {
-    await this.run(() => this.client.del(...keys));
+    await this.run(() => Promise.all(keys.map((key) => this.client.del(key))));
   }
 
   async countInWindow(
@@ -222,7 +282,10 @@ export class RedisCacheStore extends CacheStore {
       this.breaker.recordSuccess();
       return result;
     } catch (error) {
-      if (error instanceof ReplyError) {
+      if (
+        error instanceof ReplyError &&
+        !CLUSTER_UNAVAILABLE.test((error as Error).message)
+      ) {
         if (rethrowReplyErrors) {
           throw error;
         }
@@ -233,21 +296,21 @@ export class RedisCacheStore extends CacheStore {
     }
   }
 
+  /**
+   * One SET per key (auto-pipelined): the keys of one user live in different slots.
+   * Resolves `true` so that `run` can tell a written fence from a skipped one.
+   */
   private async writeFences(keys: string[], ttlSeconds: number): Promise<true> {
-    const pipeline = this.client.pipeline();
-    for (const key of keys) {
-      pipeline.set(
-        key,
-        this.fencePrefix + ++this.fenceCounter,
-        'EX',
-        ttlSeconds,
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failure = results.find(([error]) => error);
-    if (failure || results.length !== keys.length) {
-      throw failure?.[0] ?? new Error('fence pipeline incomplete');
-    }
+    await Promise.all(
+      keys.map((key) =>
+        this.client.set(
+          key,
+          this.fencePrefix + ++this.fenceCounter,
+          'EX',
+          ttlSeconds,
+        ),
+      ),
+    );
     return true;
   }
 

@@ -3,12 +3,14 @@ import {
   ExecutionContext,
   Injectable,
   NestInterceptor,
+  Optional,
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Observable, of, tap } from 'rxjs';
 import type { AuthenticatedUser } from '../auth';
+import { MetricsService } from '../metrics/metrics.service';
 import { SessionCache } from './session-cache.service';
 
 /** How one GET route is cached: its per-user key and how its body is stored. */
@@ -34,6 +36,7 @@ export class UserCacheInterceptor implements NestInterceptor {
   constructor(
     private readonly cache: SessionCache,
     private readonly reflector: Reflector,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   trackBy(context: ExecutionContext): string {
@@ -56,8 +59,10 @@ export class UserCacheInterceptor implements NestInterceptor {
     const cached =
       seen?.raw != null ? policy.decode(seen.raw, user.id) : undefined;
     if (cached !== undefined) {
+      this.metrics?.cacheHit.inc();
       return of(cached);
     }
+    (seen ? this.metrics?.cacheMiss : this.metrics?.cacheError)?.inc();
     return next.handle().pipe(
       tap((body) => {
         if (seen) {

@@ -157,6 +157,10 @@ export class OpenApiContract {
     if (!documented.schema || exchange.body === undefined) {
       return [];
     }
+    if (!mediaType!.endsWith('json')) {
+      // Text bodies (Prometheus /metrics) are checked for their media type only.
+      return [];
+    }
     let body: unknown;
     try {
       body = JSON.parse(exchange.body);

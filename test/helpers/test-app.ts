@@ -64,6 +64,7 @@ export async function createTestApp(
         }),
     SECRET_KEY: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
     ...(redis
       ? {
           REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',

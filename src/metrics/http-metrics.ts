@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { routeTemplateOf } from '../common/route-template';
+import type { MetricsService } from './metrics.service';
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
+
+/** Counts and times every response, labelled by route template (see route-template.ts). */
+export function instrumentHttp(
+  fastify: FastifyInstance,
+  metrics: MetricsService,
+): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(
+      KNOWN_METHODS.has(request.method) ? request.method : 'OTHER',
+      routeTemplateOf(request.raw),
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+}

@@ -1,0 +1,200 @@
+import request from 'supertest';
+import { OwnRedisServer, waitFor } from './helpers/redis-server-ops';
+import { TcpProxy } from './helpers/tcp-proxy-ops';
+import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  createTestDatabase,
+  queryDatabase,
+  TestDatabase,
+} from './helpers/test-database';
+import { bearer } from './helpers/tokens';
+
+describe('Health probes', () => {
+  describe('with PostgreSQL and Redis up', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('answers /health/live without a token', async () => {
+      const response = await request(t.server).get('/health/live');
+      expect(response.status).toBe(200);
+      expect(response.body.status).toBe('ok');
+    });
+
+    it('is ready: database reachable and migrated, cache up', async () => {
+      const response = await request(t.server).get('/health/ready');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        status: 'ok',
+        details: { database: { status: 'up', migrations: 'applied' } },
+        degraded: [],
+        cache: { backend: 'redis', status: 'up', circuit: 'closed' },
+      });
+    });
+
+    it('is not under the API prefix and ignores an invalid token', async () => {
+      await expect(
+        request(t.server).get('/api/v1/health/ready'),
+      ).resolves.toHaveProperty('status', 404);
+      const response = await request(t.server)
+        .get('/health/ready')
+        .set('Authorization', 'Bearer not-a-token');
+      expect(response.status).toBe(200);
+    });
+  });
+
+  describe('with Redis down (degraded, still ready)', () => {
+    let t: TestApp;
+    let redis: OwnRedisServer;
+    beforeAll(async () => {
+      redis = await OwnRedisServer.start();
+      t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    });
+    afterAll(async () => {
+      await t.close();
+      await redis.stop();
+    });
+
+    it('reports the cache down but stays ready and keeps serving', async () => {
+      await expect(
+        request(t.server).get('/health/ready'),
+      ).resolves.toMatchObject({
+        status: 200,
+        body: { degraded: [], cache: { status: 'up' } },
+      });
+      await redis.kill();
+
+      let body: Record<string, unknown> = {};
+      await waitFor(async () => {
+        const response = await request(t.server).get('/health/ready');
+        expect(response.status).toBe(200);
+        body = response.body as Record<string, unknown>;
+        return (body.cache as { status: string }).status === 'down';
+      }, 5_000);
+      expect(body).toMatchObject({
+        status: 'ok',
+        degraded: ['cache'],
+        cache: { backend: 'redis', status: 'down' },
+        details: { database: { status: 'up' } },
+      });
+
+      const created = await request(t.server)
+        .post('/api/v1/sessions')
+        .set(bearer(1))
+        .send({ title: 'works without redis' });
+      expect(created.status).toBe(201);
+      const active = await request(t.server)
+        .get('/api/v1/sessions/active')
+        .set(bearer(1));
+      expect(active.status).toBe(200);
+      expect(active.body).toBe(created.body.id);
+    });
+  });
+
+  describe('with PostgreSQL behind a proxy that is cut', () => {
+    let t: TestApp;
+    let database: TestDatabase;
+    let proxy: TcpProxy;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      const target = new URL(database.url);
+      proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+      const proxied = new URL(database.url);
+      proxied.port = String(proxy.port);
+      t = await createTestApp({
+        redis: false,
+        env: { DATABASE_URL: proxied.toString() },
+      });
+    });
+    afterAll(async () => {
+      proxy.restore();
+      await t.close();
+      await proxy.close();
+      await database.drop();
+    });
+
+    const timedReady = async () => {
+      const started = Date.now();
+      const response = await request(t.server).get('/health/ready');
+      return { response, elapsedMs: Date.now() - started };
+    };
+
+    it('answers 503 within about 2 s while PostgreSQL refuses, 200 once it is back', async () => {
+      await expect(timedReady()).resolves.toMatchObject({
+        response: { status: 200 },
+      });
+
+      proxy.cut();
+      const down = await timedReady();
+      expect(down.response.status).toBe(503);
+      expect(down.elapsedMs).toBeLessThan(2_500);
+      expect(down.response.body).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down', message: 'unreachable' } },
+        cache: { backend: 'memory', status: 'up' },
+      });
+      expect(JSON.stringify(down.response.body)).not.toContain('127.0.0.1');
+
+      proxy.restore();
+      await waitFor(
+        async () => (await timedReady()).response.status === 200,
+        10_000,
+      );
+    });
+
+    it('answers 503 within about 2 s while PostgreSQL hangs', async () => {
+      proxy.freeze();
+      const hung = await timedReady();
+      expect(hung.response.status).toBe(503);
+      expect(hung.elapsedMs).toBeLessThan(2_500);
+      expect(hung.response.body.error.database.status).toBe('down');
+
+      proxy.restore();
+      await waitFor(
+        async () => (await timedReady()).response.status === 200,
+        10_000,
+      );
+    });
+  });
+
+  describe('with migrations pending', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        redis: false,
+        env: { DB_MIGRATIONS_RUN: 'false' },
+      });
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('is live but not ready, and names what is missing', async () => {
+      await expect(
+        request(t.server).get('/health/live'),
+      ).resolves.toHaveProperty('status', 200);
+
+      const missingTable = await request(t.server).get('/health/ready');
+      expect(missingTable.status).toBe(503);
+      expect(missingTable.body.error.database.message).toMatch(
+        /migrations have not run/,
+      );
+
+      await queryDatabase(
+        t.database.url,
+        'CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)',
+      );
+      const pending = await request(t.server).get('/health/ready');
+      expect(pending.status).toBe(503);
+      expect(pending.body.error.database).toMatchObject({
+        status: 'down',
+        message: 'migrations pending',
+        pending: ['CreateSessions1764288000000'],
+      });
+    });
+  });
+});
