@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
+import { FILL_SCRIPT } from '../../src/redis/cache-scripts';
 
 const LOCK_SPACE = 0x5e55_1011;
 const TTL_SECONDS = 3600;
@@ -18,16 +19,6 @@ const MAX_SESSIONS_PER_USER = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PLAIN_DECIMAL = /^[1-9][0-9]{0,9}$/;
 const ACTIVATE_PREFIX = '/api/v1/sessions/active/';
-
-// The service's FILL_SCRIPT (src/redis/redis-cache-store.ts), verbatim.
-const FILL_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-local expectation = ARGV[1]
-if (expectation == 'nil' and current == false) or (expectation == 'eq' and current == ARGV[2]) then
-  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-  return 1
-end
-return 0`;
 
 type FloorRedis = Redis & {
   fenceFill(

@@ -9,6 +9,11 @@ import {
   FENCE_PREFIX,
   WindowCount,
 } from './cache-store';
+import {
+  COUNT_IN_WINDOW_SCRIPT,
+  FILL_OVER_WRONG_TYPE_SCRIPT,
+  FILL_SCRIPT,
+} from './cache-scripts';
 import { CircuitBreaker } from './circuit-breaker';
 
 /** Redis answers in well under a millisecond here; 250 ms means it is not answering. */
@@ -19,31 +24,6 @@ const BREAKER_FAILURE_THRESHOLD = 2;
 const BREAKER_PROBE_INTERVAL_MS = 500;
 const MAX_PENDING_FENCES = 100_000;
 const REPLAY_BATCH_SIZE = 500;
-
-const FILL_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-local expectation = ARGV[1]
-if (expectation == 'nil' and current == false) or (expectation == 'eq' and current == ARGV[2]) then
-  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
-  return 1
-end
-return 0`;
-
-const FILL_OVER_WRONG_TYPE_SCRIPT = `
-if redis.call('TYPE', KEYS[1]).ok ~= 'string' and redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-return 0`;
-
-const COUNT_IN_WINDOW_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}`;
 
 interface Scripts {
   fenceFill(
