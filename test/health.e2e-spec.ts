@@ -128,6 +128,13 @@ describe('Health probes', () => {
       const response = await request(t.server).get('/health/ready');
       return { response, elapsedMs: Date.now() - started };
     };
+    const readyAgain = () =>
+      waitFor(
+        async () => (await timedReady()).response.status === 200,
+        10_000,
+        'the service to be ready again',
+        { intervalMs: 100, retryOnError: true },
+      );
 
     it('answers 503 within about 2 s while PostgreSQL refuses, 200 once it is back', async () => {
       await expect(timedReady()).resolves.toMatchObject({
@@ -146,12 +153,7 @@ describe('Health probes', () => {
       expect(JSON.stringify(down.response.body)).not.toContain('127.0.0.1');
 
       proxy.restore();
-      await waitFor(
-        async () => (await timedReady()).response.status === 200,
-        10_000,
-        'the service to be ready again',
-        { intervalMs: 100, retryOnError: true },
-      );
+      await readyAgain();
     });
 
     it('answers 503 within about 2 s while PostgreSQL hangs', async () => {
@@ -162,12 +164,7 @@ describe('Health probes', () => {
       expect(hung.response.body.error.database.status).toBe('down');
 
       proxy.restore();
-      await waitFor(
-        async () => (await timedReady()).response.status === 200,
-        10_000,
-        'the service to be ready again',
-        { intervalMs: 100, retryOnError: true },
-      );
+      await readyAgain();
     });
   });
 
