@@ -7,9 +7,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRunning } from '../src/database/embedded-postgres.process';
 import {
   bareEnvironment,
-  isRunning,
   mintToken,
   postmasterPid,
   runServiceToExit,

@@ -1,6 +1,7 @@
 import request from 'supertest';
-import { OwnRedisServer, waitFor } from './helpers/redis-server-ops';
-import { TcpProxy } from './helpers/tcp-proxy-ops';
+import { waitFor } from './helpers/free-port';
+import { RedisServer } from './helpers/redis-server';
+import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestApp, TestApp } from './helpers/test-app';
 import {
   createTestDatabase,
@@ -49,14 +50,14 @@ describe('Health probes', () => {
 
   describe('with Redis down (degraded, still ready)', () => {
     let t: TestApp;
-    let redis: OwnRedisServer;
+    let redis: RedisServer;
     beforeAll(async () => {
-      redis = await OwnRedisServer.start();
+      redis = await RedisServer.start();
       t = await createTestApp({ env: { REDIS_URL: redis.url } });
     });
     afterAll(async () => {
       await t.close();
-      await redis.stop();
+      await redis.close();
     });
 
     it('reports the cache down but stays ready and keeps serving', async () => {
@@ -66,15 +67,20 @@ describe('Health probes', () => {
         status: 200,
         body: { degraded: [], cache: { status: 'up' } },
       });
-      await redis.kill();
+      await redis.stop();
 
       let body: Record<string, unknown> = {};
-      await waitFor(async () => {
-        const response = await request(t.server).get('/health/ready');
-        expect(response.status).toBe(200);
-        body = response.body as Record<string, unknown>;
-        return (body.cache as { status: string }).status === 'down';
-      }, 5_000);
+      await waitFor(
+        async () => {
+          const response = await request(t.server).get('/health/ready');
+          expect(response.status).toBe(200);
+          body = response.body as Record<string, unknown>;
+          return (body.cache as { status: string }).status === 'down';
+        },
+        5_000,
+        'the cache to be reported down',
+        { intervalMs: 100, retryOnError: true },
+      );
       expect(body).toMatchObject({
         status: 'ok',
         degraded: ['cache'],
@@ -102,7 +108,7 @@ describe('Health probes', () => {
     beforeAll(async () => {
       database = await createTestDatabase();
       const target = new URL(database.url);
-      proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+      proxy = await TcpProxy.start(target.hostname, Number(target.port));
       const proxied = new URL(database.url);
       proxied.port = String(proxy.port);
       t = await createTestApp({
@@ -122,6 +128,13 @@ describe('Health probes', () => {
       const response = await request(t.server).get('/health/ready');
       return { response, elapsedMs: Date.now() - started };
     };
+    const readyAgain = () =>
+      waitFor(
+        async () => (await timedReady()).response.status === 200,
+        10_000,
+        'the service to be ready again',
+        { intervalMs: 100, retryOnError: true },
+      );
 
     it('answers 503 within about 2 s while PostgreSQL refuses, 200 once it is back', async () => {
       await expect(timedReady()).resolves.toMatchObject({
@@ -140,10 +153,7 @@ describe('Health probes', () => {
       expect(JSON.stringify(down.response.body)).not.toContain('127.0.0.1');
 
       proxy.restore();
-      await waitFor(
-        async () => (await timedReady()).response.status === 200,
-        10_000,
-      );
+      await readyAgain();
     });
 
     it('answers 503 within about 2 s while PostgreSQL hangs', async () => {
@@ -154,10 +164,7 @@ describe('Health probes', () => {
       expect(hung.response.body.error.database.status).toBe('down');
 
       proxy.restore();
-      await waitFor(
-        async () => (await timedReady()).response.status === 200,
-        10_000,
-      );
+      await readyAgain();
     });
   });
 

@@ -1,7 +1,7 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
-import { sparePort, waitFor } from './helpers/redis-server-ops';
+import { freePort, waitFor } from './helpers/free-port';
 import { TestRedis } from './helpers/test-redis';
 import {
   createTestDatabase,
@@ -49,7 +49,7 @@ describe('Structured request logs on stdout (spawned service)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     redis = new TestRedis();
-    const port = await sparePort();
+    const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     service = spawn(
       process.execPath,
@@ -78,12 +78,17 @@ describe('Structured request logs on stdout (spawned service)', () => {
     exit = new Promise((resolve) =>
       service.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    await waitFor(async () => {
-      if (service.exitCode !== null) {
-        throw new Error(`service exited early:\n${stdout}`);
-      }
-      return (await fetch(`${base}/health/ready`)).status === 200;
-    }, 90_000);
+    await waitFor(
+      async () => {
+        if (service.exitCode !== null) {
+          throw new Error(`service exited early:\n${stdout}`);
+        }
+        return (await fetch(`${base}/health/ready`)).status === 200;
+      },
+      90_000,
+      'the service to be ready',
+      { intervalMs: 100, retryOnError: true },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -124,7 +129,12 @@ describe('Structured request logs on stdout (spawned service)', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.request_id).toBe('ops-log-missing-1');
 
-    await waitFor(() => requestLines('ops-log-missing-1').length > 0, 5_000);
+    await waitFor(
+      () => requestLines('ops-log-missing-1').length > 0,
+      5_000,
+      'the request log line',
+      { intervalMs: 100, retryOnError: true },
+    );
     const [create] = requestLines('ops-log-create-1');
     expect(requestLines('ops-log-create-1')).toHaveLength(1);
     expect(create).toMatchObject({
@@ -177,7 +187,12 @@ describe('Structured request logs on stdout (spawned service)', () => {
         'ALTER TABLE sessions_gone RENAME TO sessions',
       );
     }
-    await waitFor(() => requestLines('ops-log-failure-1').length > 0, 5_000);
+    await waitFor(
+      () => requestLines('ops-log-failure-1').length > 0,
+      5_000,
+      'the request log line',
+      { intervalMs: 100, retryOnError: true },
+    );
     const errors = lines().filter(
       (line) => line.level === 50 && line.request_id === 'ops-log-failure-1',
     );

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import request from 'supertest';
+import { waitFor } from './helpers/free-port';
 import { OwnRedisCluster } from './helpers/redis-cluster-ops';
-import { waitFor } from './helpers/redis-server-ops';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
@@ -69,11 +69,15 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     await waitFor(
       async () => (await inspector.get(activeKey(21))) === created.body.id,
       5_000,
+      'the cache key to be written',
+      { intervalMs: 100, retryOnError: true },
     );
     await expect(list(21)).resolves.toHaveProperty('status', 200);
     await waitFor(
       async () => (await inspector.get(listKey(21)))?.startsWith('[') ?? false,
       5_000,
+      'the cache key to be written',
+      { intervalMs: 100, retryOnError: true },
     );
     const slots = await Promise.all(
       [activeKey(21), listKey(21)].map((key) =>
@@ -97,6 +101,8 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     await waitFor(
       async () => (await inspector.get(activeKey(22))) === one.id,
       5_000,
+      'the cache key to be written',
+      { intervalMs: 100, retryOnError: true },
     );
 
     const two = (await create(22, 'two')).body as { id: string };
@@ -134,10 +140,12 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       await waitFor(
         async () => (await inspector.get(activeKey(user))) !== null,
         5_000,
+        'the cache key to be written',
+        { intervalMs: 100, retryOnError: true },
       );
 
       killed = await cluster.nodeFor(prefix + activeKey(user));
-      await killed.kill();
+      await killed.stop();
 
       const statuses: number[] = [];
       const slowest: number[] = [];
@@ -169,15 +177,20 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     });
 
     it('uses the cluster again once the node is back, never answering stale', async () => {
-      await killed.start();
+      await killed.boot();
       await cluster.waitUntilOk();
       const expected = await truth(user);
       const answers: Array<{ status: number; body: unknown }> = [];
-      await waitFor(async () => {
-        const response = await active(user);
-        answers.push({ status: response.status, body: response.body });
-        return (await inspector.get(activeKey(user))) === expected;
-      }, 10_000);
+      await waitFor(
+        async () => {
+          const response = await active(user);
+          answers.push({ status: response.status, body: response.body });
+          return (await inspector.get(activeKey(user))) === expected;
+        },
+        10_000,
+        'the cluster to hold the active session again',
+        { intervalMs: 100, retryOnError: true },
+      );
       expect(answers.length).toBeGreaterThan(0);
       expect(answers).toEqual(
         answers.map(() => ({ status: 200, body: expected })),

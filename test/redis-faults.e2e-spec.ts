@@ -77,7 +77,7 @@ async function cacheIsUsed(
     },
     10_000,
     'the cache to be read again',
-    50,
+    { intervalMs: 50 },
   );
 }
 

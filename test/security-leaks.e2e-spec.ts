@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { SessionsService } from '../src/sessions/sessions.service';
-import { SecurityTcpProxy } from './helpers/tcp-proxy-security';
+import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestApp, TestApp } from './helpers/test-app';
 import {
   createTestDatabase,
@@ -54,16 +54,13 @@ function expectSecurityHeaders(response: request.Response) {
 
 describe('Nothing leaks when PostgreSQL fails', () => {
   let t: TestApp;
-  let proxy: SecurityTcpProxy;
+  let proxy: TcpProxy;
   let database: TestDatabase;
   let constraintNames: string[];
 
   beforeAll(async () => {
     const target = new URL(TEST_POSTGRES_URL);
-    proxy = await new SecurityTcpProxy(
-      target.hostname,
-      Number(target.port || 5432),
-    ).start();
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     database = await createTestDatabase();
     t = await createTestApp({
       env: { DATABASE_URL: proxy.urlFor(database.url), DB_POOL_SIZE: '2' },

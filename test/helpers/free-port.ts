@@ -17,16 +17,27 @@ export function freePort(): Promise<number> {
 export const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns true; rejects after `timeoutMs`. */
+export interface WaitForOptions {
+  /** How long to sleep between two checks. */
+  intervalMs?: number;
+  /** Treat a check that throws as "not yet" instead of failing at once. */
+  retryOnError?: boolean;
+}
+
+/**
+ * Polls `check` until it returns true and resolves with the time that took; rejects
+ * after `timeoutMs`. A check that throws rejects at once unless `retryOnError`.
+ */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string,
-  intervalMs = 25,
+  { intervalMs = 25, retryOnError = false }: WaitForOptions = {},
 ): Promise<number> {
   const started = Date.now();
   for (;;) {
-    if (await check()) {
+    const attempt = Promise.resolve().then(check);
+    if (await (retryOnError ? attempt.catch(() => false) : attempt)) {
       return Date.now() - started;
     }
     if (Date.now() - started > timeoutMs) {

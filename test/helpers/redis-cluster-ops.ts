@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { OwnRedisServer, sparePort, waitFor } from './redis-server-ops';
+import { freePort, waitFor } from './free-port';
+import { RedisServer } from './redis-server';
 
 const run = promisify(execFile);
 
@@ -28,13 +29,13 @@ async function clusterState(port: number): Promise<string> {
  * own directory and cluster config file; `stop()` kills every node and removes them.
  */
 export class OwnRedisCluster {
-  private constructor(readonly nodes: OwnRedisServer[]) {}
+  private constructor(readonly nodes: RedisServer[]) {}
 
   static async start(): Promise<OwnRedisCluster> {
-    const nodes: OwnRedisServer[] = [];
+    const nodes: RedisServer[] = [];
     try {
       for (let i = 0; i < 3; i += 1) {
-        const node = new OwnRedisServer(await sparePort(), [
+        const node = new RedisServer(await freePort(), [
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
@@ -43,7 +44,7 @@ export class OwnRedisCluster {
           '1000',
         ]);
         nodes.push(node);
-        await node.start();
+        await node.boot();
       }
       await run(
         'redis-cli',
@@ -61,7 +62,7 @@ export class OwnRedisCluster {
       await cluster.waitUntilOk(nodes);
       return cluster;
     } catch (error) {
-      await Promise.all(nodes.map((node) => node.stop()));
+      await Promise.all(nodes.map((node) => node.close()));
       throw error;
     }
   }
@@ -72,7 +73,7 @@ export class OwnRedisCluster {
   }
 
   /** The node that serves `key`'s slot. */
-  async nodeFor(key: string): Promise<OwnRedisServer> {
+  async nodeFor(key: string): Promise<RedisServer> {
     const probe = new Redis({ port: this.nodes[0].port, host: '127.0.0.1' });
     try {
       const slot = await probe.cluster('KEYSLOT', key);
@@ -89,13 +90,20 @@ export class OwnRedisCluster {
   }
 
   async waitUntilOk(nodes = this.nodes): Promise<void> {
-    await waitFor(async () => {
-      const states = await Promise.all(nodes.map((n) => clusterState(n.port)));
-      return states.every((state) => state === 'ok');
-    }, 20_000);
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          nodes.map((n) => clusterState(n.port)),
+        );
+        return states.every((state) => state === 'ok');
+      },
+      20_000,
+      'every cluster node to report cluster_state:ok',
+      { intervalMs: 100, retryOnError: true },
+    );
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.stop()));
+    await Promise.all(this.nodes.map((node) => node.close()));
   }
 }

@@ -1,16 +1,25 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort, waitFor } from './free-port';
 
 /**
- * A `redis-server` of the test's own on a spare port, so a fault test can freeze,
- * stop and restart it without touching the shared Redis.
+ * A private `redis-server` (never the shared one) on a spare port, with a directory of
+ * its own that survives restarts (cluster mode keeps its config file there), so a
+ * fault test can freeze, kill and restart it. `extraArgs` go to `redis-server`, e.g.
+ * `--cluster-enabled yes`.
  */
 export class RedisServer {
   private process?: ChildProcess;
   readonly client: Redis;
+  readonly dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
 
-  private constructor(readonly port: number) {
+  constructor(
+    readonly port: number,
+    private readonly extraArgs: string[] = [],
+  ) {
     this.client = new Redis({
       port,
       host: '127.0.0.1',
@@ -21,15 +30,15 @@ export class RedisServer {
     this.client.on('error', () => undefined);
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs);
     await server.boot();
     return server;
   }
 
   /** A server that is not running yet: its port is reserved by convention only. */
-  static async reserve(): Promise<RedisServer> {
-    return new RedisServer(await freePort());
+  static async reserve(extraArgs: string[] = []): Promise<RedisServer> {
+    return new RedisServer(await freePort(), extraArgs);
   }
 
   get url(): string {
@@ -50,6 +59,9 @@ export class RedisServer {
         'no',
         '--daemonize',
         'no',
+        '--dir',
+        this.dir,
+        ...this.extraArgs,
       ],
       { stdio: 'ignore' },
     );
@@ -78,6 +90,7 @@ export class RedisServer {
     this.process?.kill('SIGCONT');
   }
 
+  /** SIGKILL: the server vanishes without closing anything cleanly; `boot()` again. */
   async stop(): Promise<void> {
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
@@ -95,8 +108,10 @@ export class RedisServer {
     await this.boot();
   }
 
+  /** Stops the server for good and removes its directory. */
   async close(): Promise<void> {
     this.client.disconnect();
     await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

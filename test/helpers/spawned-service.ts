@@ -103,7 +103,7 @@ export class ServiceProcess {
       },
       60_000,
       `the service on port ${port}`,
-      100,
+      { intervalMs: 100 },
     );
     return service;
   }

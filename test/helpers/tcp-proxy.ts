@@ -1,14 +1,17 @@
 import { createServer, Server, Socket } from 'node:net';
 
-type Mode = 'forward' | 'refuse';
+type Mode = 'forward' | 'refuse' | 'frozen';
 
 /**
- * A TCP proxy in front of PostgreSQL for fault tests: it can delay traffic, cut every
- * connection and refuse new ones, or cut at the moment a given SQL text goes by.
+ * A TCP proxy in front of a real server (PostgreSQL or Redis), so a test can break the
+ * server for one application without touching the shared instance: it can delay
+ * traffic (`latencyMs`), cut every connection and refuse new ones (`cut()`), keep
+ * sockets open but forward nothing, like a hung server (`freeze()`), or cut at the
+ * moment a given SQL text goes by (`cutWhenClientSends()`); `restore()` proxies again.
  */
 export class TcpProxy {
   private readonly server: Server;
-  private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly sockets = new Set<Socket>();
   private mode: Mode = 'forward';
   /** Added to every chunk in each direction. */
   latencyMs = 0;
@@ -34,17 +37,33 @@ export class TcpProxy {
     return typeof address === 'object' && address ? address.port : 0;
   }
 
+  /** Replaces the host and port of `url` (a postgres:// or redis:// URL) with the proxy's. */
+  urlFor(url: string): string {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.port);
+    return proxied.toString();
+  }
+
   /** Drops every open connection and resets new ones until `restore()`. */
   cut(): void {
     this.mode = 'refuse';
-    for (const [client, upstream] of this.pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    this.pairs.clear();
+    this.dropAll();
   }
 
+  /** Keeps every socket open but forwards nothing, new connections included. */
+  freeze(): void {
+    this.mode = 'frozen';
+    for (const socket of this.sockets) {
+      socket.pause();
+    }
+  }
+
+  /** Proxies again; connections held by `freeze()` are dropped, as they are hung. */
   restore(): void {
+    if (this.mode === 'frozen') {
+      this.dropAll();
+    }
     this.mode = 'forward';
   }
 
@@ -63,18 +82,30 @@ export class TcpProxy {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  private dropAll(): void {
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+    this.sockets.clear();
+  }
+
   private accept(client: Socket): void {
     if (this.mode === 'refuse') {
       client.destroy();
       return;
     }
+    if (this.mode === 'frozen') {
+      this.sockets.add(client);
+      client.on('error', () => undefined).pause();
+      return;
+    }
     const upstream = new Socket();
-    const pair: [Socket, Socket] = [client, upstream];
-    this.pairs.add(pair);
+    this.sockets.add(client).add(upstream);
     const drop = () => {
       client.destroy();
       upstream.destroy();
-      this.pairs.delete(pair);
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
