@@ -4,6 +4,17 @@ import { expectInvariants } from './helpers/invariants';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { runOperation, seededRandom } from './helpers/random-workload';
+
+const OPERATIONS = [
+  'create',
+  'activate',
+  'remove',
+  'deactivate',
+  'rename',
+  'active',
+  'list',
+] as const;
 
 // Generous: the machine running CI is shared, and this suite is about outcomes, not speed.
 jest.setTimeout(120_000);
@@ -15,18 +26,6 @@ const statuses = (results: ApiResult[]) => {
   }
   return counts;
 };
-
-/** A small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Concurrency on PostgreSQL and Redis', () => {
   let t: TestApp;
@@ -127,8 +126,7 @@ describe('Concurrency on PostgreSQL and Redis', () => {
   it('1,000 random operations from 32 concurrent clients over a few users: no 5xx', async () => {
     const users = [11, 12, 13];
     const titles = ['a', 'b', 'c', 'd', 'e', 'active'];
-    const random = prng(20261128);
-    const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+    const { pick } = seededRandom(20261128);
     let remaining = 1000;
     const results: Array<{ op: string; status: number }> = [];
     const client = async () => {
@@ -136,24 +134,8 @@ describe('Concurrency on PostgreSQL and Redis', () => {
         remaining -= 1;
         const user = pick(users);
         const title = pick(titles);
-        const op = pick([
-          'create',
-          'activate',
-          'remove',
-          'deactivate',
-          'rename',
-          'active',
-          'list',
-        ]);
-        const result = await {
-          create: () => api.create(user, title),
-          activate: () => api.activate(user, title),
-          remove: () => api.remove(user, title),
-          deactivate: () => api.deactivate(user),
-          rename: () => api.rename(user, title, pick(titles)),
-          active: () => api.active(user),
-          list: () => api.list(user),
-        }[op]!();
+        const op = pick(OPERATIONS);
+        const result = await runOperation(api, op, user, title, pick(titles));
         results.push({ op, status: result.status });
       }
     };

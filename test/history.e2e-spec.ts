@@ -9,6 +9,7 @@ import {
   queryDatabase,
   TestDatabase,
 } from './helpers/test-database';
+import { seededRandom } from './helpers/random-workload';
 
 jest.setTimeout(120_000);
 
@@ -142,13 +143,7 @@ describe('Randomized history against two instances while a nemesis freezes Redis
 
   it('keeps R1, R2, acknowledged creates and deletes, and answers only the caller’s data', async () => {
     const seed = Number(process.env.HISTORY_SEED ?? Date.now() % 1_000_000);
-    let state = seed;
-    const random = () => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
-    const pick = <T>(items: readonly T[]) =>
-      items[Math.floor(random() * items.length)];
+    const { next: random, pick } = seededRandom(seed);
     const users = [1, 2, 3];
     const titlesOf = new Map<number, string[]>(users.map((user) => [user, []]));
     const history: Event[] = [];

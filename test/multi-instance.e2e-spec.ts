@@ -4,6 +4,7 @@ import { expectInvariants } from './helpers/invariants';
 import { ServiceProcess } from './helpers/spawned-service';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { TestRedis, TEST_REDIS_URL } from './helpers/test-redis';
+import { runOperation, seededRandom } from './helpers/random-workload';
 
 jest.setTimeout(120_000);
 
@@ -84,12 +85,7 @@ describe('Two instances on one PostgreSQL and one Redis', () => {
   it('concurrent writers on both instances, then quiescence: every user’s active id agrees everywhere', async () => {
     const users = [21, 22, 23, 24];
     const titles = ['w', 'x', 'y', 'z'];
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
-    const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+    const { pick } = seededRandom(7);
     const statuses: number[] = [];
     const worker = async () => {
       for (let i = 0; i < 40; i += 1) {
@@ -103,15 +99,8 @@ describe('Two instances on one PostgreSQL and one Redis', () => {
           'deactivate',
           'active',
           'list',
-        ]);
-        const result = await {
-          create: () => client.create(user, title),
-          activate: () => client.activate(user, title),
-          remove: () => client.remove(user, title),
-          deactivate: () => client.deactivate(user),
-          active: () => client.active(user),
-          list: () => client.list(user),
-        }[op]!();
+        ] as const);
+        const result = await runOperation(client, op, user, title, title);
         statuses.push(result.status);
       }
     };
