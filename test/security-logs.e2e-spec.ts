@@ -1,19 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { signRawToken, unsignedToken } from './helpers/raw-token';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { inOneHour, signToken, TEST_SECRET, tokenFor } from './helpers/tokens';
+import { freePort } from '../src/common/free-port';
 
 const ROOT = join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The real entry point in a child process, so whatever logger is in place writes to its stdout/stderr. */
 function startService(env: Record<string, string>): {

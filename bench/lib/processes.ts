@@ -1,7 +1,9 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/common/free-port';
+
+export { freePort };
 
 const CLOCK_TICKS_PER_SECOND = Number(
   (() => {
@@ -33,19 +35,6 @@ export function pinned(
   return canPin
     ? ['taskset', ['-c', String(cpu), command, ...args]]
     : [command, args];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === 'object' && address ? address.port : 0),
-      );
-    });
-  });
 }
 
 /** Seconds of CPU (user + system) the process has used so far, from /proc/<pid>/stat. */

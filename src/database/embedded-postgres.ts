@@ -21,7 +21,6 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -39,6 +38,7 @@ import {
   isZombie,
   waitForExit,
 } from './embedded-postgres.process';
+import { freePort } from '../common/free-port';
 
 const SUPERUSER = 'postgres';
 const DATABASE = 'sessions';
@@ -358,7 +358,7 @@ export class EmbeddedPostgres
   ): Promise<number> {
     const paths = embeddedPaths(dataDir);
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = await freePort(HOST);
       const log = openSync(paths.log, 'w');
       let server: ChildProcess;
       try {
@@ -513,20 +513,4 @@ function readPassword(file: string): string {
       `The password of the embedded PostgreSQL (${file}) is missing: restore it, or delete the data directory to start afresh`,
     );
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
