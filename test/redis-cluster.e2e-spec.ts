@@ -51,6 +51,17 @@ describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       { keyPrefix: prefix, redisOptions: { maxRetriesPerRequest: 1 } },
     );
     inspector.on('error', () => undefined);
+    // A freshly created cluster can still be settling when the service boots; the suite is
+    // about a cluster that is up, so start once the service itself reports it reachable.
+    await waitFor(
+      async () => {
+        const { body } = await request(t.server).get('/health/ready');
+        return (body as { cache?: { status?: string } }).cache?.status === 'up';
+      },
+      15_000,
+      'the service to reach the cluster',
+      { intervalMs: 100, retryOnError: true },
+    );
   }, 90_000);
 
   afterAll(async () => {
