@@ -183,11 +183,11 @@ async function startService(
     process.execPath,
     [
       ...(cpuProfile
-        ? // --cpu-prof is lost when Nest re-raises SIGTERM; the tick log is not
+        ? // written when the service exits: SIGTERM ends in process.exit(0)
           [
-            '--prof',
-            '--no-logfile-per-isolate',
-            `--logfile=${join(RESULTS_DIR, `service-${RUN_ID}.v8.log`)}`,
+            '--cpu-prof',
+            `--cpu-prof-dir=${RESULTS_DIR}`,
+            `--cpu-prof-name=service-${RUN_ID}.cpuprofile`,
           ]
         : []),
       main,

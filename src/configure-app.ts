@@ -3,14 +3,13 @@ import {
   FastifyAdapter,
   NestFastifyApplication,
 } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import helmetCore, { type HelmetOptions } from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from './common/problem';
 import { RequestValidationError } from './common/request-validation.error';
+import { SECURITY_HEADERS } from './common/security-headers';
 import type { AppConfig } from './config';
 import { Logger } from 'nestjs-pino';
 import { tagRouteTemplates } from './common/route-template';
@@ -36,21 +35,6 @@ function requestIdOf(request: { headers: Record<string, unknown> }): string {
     : randomUUID();
 }
 
-const SECURITY_HEADERS: HelmetOptions = {
-  // Swagger UI at /docs runs an inline initialiser; the API itself only serves JSON.
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: [`'self'`],
-      styleSrc: [`'self'`, `'unsafe-inline'`],
-      imgSrc: [`'self'`, 'data:'],
-      scriptSrc: [`'self'`, `'unsafe-inline'`],
-    },
-  },
-};
-
-/** For answers given before any hook runs (@fastify/helmet covers the rest). */
-const applySecurityHeaders = helmetCore(SECURITY_HEADERS);
-
 /** Errors Fastify raises before any Nest code runs (a path that cannot be decoded). */
 function answerFrameworkError(
   _error: Error,
@@ -58,8 +42,8 @@ function answerFrameworkError(
   reply: FastifyReply,
 ): void {
   const problem = toProblem(new MalformedUrlError())!;
-  applySecurityHeaders(request.raw, reply.raw, () => undefined);
   void reply
+    .headers(SECURITY_HEADERS)
     .status(problem.status)
     .header('x-request-id', request.id)
     .header('cache-control', 'no-store')
@@ -158,8 +142,22 @@ export function configureApp(
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   app.useLogger(app.get(Logger));
 
-  // Registered before the hooks below so that even early rejections carry the headers.
-  void fastify.register(helmet, SECURITY_HEADERS);
+  // The first hook: every answer from here on, early rejections included, carries these.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+    if (
+      request.url.startsWith(`/${API_PREFIX}/`) ||
+      request.url === `/${API_PREFIX}`
+    ) {
+      void reply.header('cache-control', 'no-store');
+    }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      done(new UnsupportedContentEncodingError());
+      return;
+    }
+    done();
+  });
   const corsOrigins = config.getOrThrow('corsOrigins', { infer: true });
   if (corsOrigins.length > 0) {
     app.enableCors({
@@ -186,22 +184,6 @@ export function configureApp(
       }
     },
   );
-
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    if (
-      request.url.startsWith(`/${API_PREFIX}/`) ||
-      request.url === `/${API_PREFIX}`
-    ) {
-      void reply.header('cache-control', 'no-store');
-    }
-    const encoding = request.headers['content-encoding'];
-    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-      done(new UnsupportedContentEncodingError());
-      return;
-    }
-    done();
-  });
 
   // Requests in flight at shutdown finish, then their keep-alive connections close at
   // once instead of holding the exit for the keep-alive timeout.

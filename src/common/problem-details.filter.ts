@@ -15,10 +15,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     const problem = toProblem(error);
     if (!problem) {
-      this.logger.error(
-        `Unhandled error on ${request.method} ${request.routeOptions?.url ?? 'an unknown route'} (request ${request.id})`,
-        error instanceof Error ? error.stack : String(error),
-      );
+      this.logger.error({
+        msg: `Unhandled error on ${request.method} ${request.routeOptions?.url ?? 'an unknown route'}`,
+        request_id: request.id,
+        err: error,
+      });
     }
     const answer = problem ?? INTERNAL_ERROR;
     void reply
