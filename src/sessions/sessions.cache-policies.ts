@@ -1,4 +1,4 @@
-import type { UserCachePolicy } from './session-cache.interceptor';
+import type { UserCachePolicy } from './session-cache.service';
 import { sessionCacheKeys } from './session-cache.keys';
 import type { Session } from './session.entity';
 

@@ -9,7 +9,6 @@ import {
   Param,
   Patch,
   Post,
-  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -34,10 +33,6 @@ import { DetailResponse } from './dto/detail.response';
 import { RenameSessionDto } from './dto/rename-session.dto';
 import { Session } from './session.entity';
 import {
-  CachedPerUser,
-  UserCacheInterceptor,
-} from './session-cache.interceptor';
-import {
   activeSessionIdPolicy,
   sessionListPolicy,
 } from './sessions.cache-policies';
@@ -50,6 +45,7 @@ import {
   SessionTitleTakenError,
 } from './sessions.errors';
 import { SessionsService } from './sessions.service';
+import { SessionCache } from './session-cache.service';
 
 const TITLE_PARAM = {
   name: 'title',
@@ -93,23 +89,24 @@ const INVALID_TITLE: ProblemCase = {
 @ApiAuthenticatedRouteProblems()
 @Controller('sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly cache: SessionCache,
+  ) {}
 
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
-  @UseInterceptors(UserCacheInterceptor)
-  @CachedPerUser(sessionListPolicy)
   @ApiOperation({ summary: "List the caller's sessions, oldest first" })
   @ApiOkResponse({ description: "The caller's sessions", type: [Session] })
   @ApiProblemResponses(COMPRESSED_BODY)
-  list(@CurrentUser() user: AuthenticatedUser): Promise<Session[]> {
-    return this.sessions.list(user.id);
+  list(@CurrentUser() user: AuthenticatedUser): Promise<Session[] | string> {
+    return this.cache.readThrough(sessionListPolicy, user.id, () =>
+      this.sessions.list(user.id),
+    );
   }
 
   @Get('active')
   @Header('Content-Type', 'application/json; charset=utf-8')
-  @UseInterceptors(UserCacheInterceptor)
-  @CachedPerUser(activeSessionIdPolicy)
   @ApiOperation({ summary: 'Get the id of the active session' })
   @ApiOkResponse({
     description: 'The active session id, as a JSON string',
@@ -120,10 +117,10 @@ export class SessionsController {
     },
   })
   @ApiProblemResponses(COMPRESSED_BODY, NO_ACTIVE_SESSION)
-  async activeSessionId(
-    @CurrentUser() user: AuthenticatedUser,
-  ): Promise<string> {
-    return JSON.stringify(await this.sessions.activeSessionId(user.id));
+  activeSessionId(@CurrentUser() user: AuthenticatedUser): Promise<string> {
+    return this.cache.readThrough(activeSessionIdPolicy, user.id, async () =>
+      JSON.stringify(await this.sessions.activeSessionId(user.id)),
+    );
   }
 
   @Post()
