@@ -175,29 +175,23 @@ async function inUserTransaction<T>(
 
 async function createSession(userId: number, title: string): Promise<unknown> {
   const created = await inUserTransaction(userId, async (client) => {
-    const taken = await client.query(
-      'SELECT 1 FROM "sessions" WHERE "user_id" = $1 AND "title" = $2 LIMIT 1',
+    const check = await client.query<{ total: number; taken: boolean }>(
+      'SELECT count(*)::int AS "total", coalesce(bool_or("title" = $2), false) AS "taken" FROM "sessions" WHERE "user_id" = $1',
       [userId, title],
     );
-    if (taken.rowCount) {
-      return 409;
-    }
-    const count = await client.query<{ count: string }>(
-      'SELECT COUNT(1) AS "count" FROM "sessions" WHERE "user_id" = $1',
-      [userId],
-    );
-    if (Number(count.rows[0].count) >= MAX_SESSIONS_PER_USER) {
+    const { total, taken } = check.rows[0];
+    if (taken || total >= MAX_SESSIONS_PER_USER) {
       return 409;
     }
     await client.query(
-      'UPDATE "sessions" SET "active" = false, "updated_at" = CURRENT_TIMESTAMP WHERE "user_id" = $1 AND "active" = true',
+      'UPDATE "sessions" SET "active" = false, "updated_at" = now() WHERE "user_id" = $1 AND "active"',
       [userId],
     );
     const { rows } = await client.query(
-      'INSERT INTO "sessions" ("id", "user_id", "title", "active", "created_at", "updated_at") VALUES (DEFAULT, $1, $2, true, DEFAULT, DEFAULT) RETURNING "id", "active", "created_at", "updated_at"',
+      'INSERT INTO "sessions" ("user_id", "title", "active") VALUES ($1, $2, true) RETURNING "id", "user_id", "title", "active", "created_at", "updated_at"',
       [userId, title],
     );
-    return { ...rows[0], user_id: userId, title };
+    return rows[0];
   });
   await fence(userId);
   return created;

@@ -27,13 +27,38 @@ class FakeSessionRepository {
   find({ where }: { where: Where }) {
     return Promise.resolve(this.rows.filter(this.matches(where)));
   }
-  /** The service's one raw read: the active session id. */
-  query(_sql: string, [userId]: [number]) {
-    return Promise.resolve(
-      this.rows
-        .filter((row) => row.user_id === userId && row.active)
-        .map(({ id }) => ({ id })),
-    );
+  /** The service's plain statements (`SQL` in sessions.service.ts), told apart by their verb. */
+  query(sql: string, params: unknown[]) {
+    const [userId, title] = params as [number, string];
+    const own = this.rows.filter((row) => row.user_id === userId);
+    if (sql.startsWith('SELECT "id"')) {
+      return Promise.resolve(
+        own.filter((row) => row.active).map(({ id }) => ({ id })),
+      );
+    }
+    if (sql.startsWith('SELECT count(*)')) {
+      return Promise.resolve([
+        { total: own.length, taken: own.some((row) => row.title === title) },
+      ]);
+    }
+    if (sql.startsWith('UPDATE')) {
+      own.forEach((row) => (row.active = false));
+      return Promise.resolve([]);
+    }
+    if (sql.startsWith('INSERT')) {
+      const now = new Date();
+      const created = {
+        id: randomUUID(),
+        user_id: userId,
+        title,
+        active: true,
+        created_at: now,
+        updated_at: now,
+      };
+      this.rows.push(created);
+      return Promise.resolve([created]);
+    }
+    throw new Error(`unexpected statement: ${sql}`);
   }
   findOne({ where }: { where: Where }) {
     return Promise.resolve(this.rows.find(this.matches(where)) ?? null);
@@ -41,27 +66,14 @@ class FakeSessionRepository {
   findOneBy(where: Where) {
     return Promise.resolve(this.rows.find(this.matches(where)) ?? null);
   }
-  findOneByOrFail(where: Where) {
-    return Promise.resolve(this.rows.find(this.matches(where))!);
-  }
   existsBy(where: Where) {
     return Promise.resolve(this.rows.some(this.matches(where)));
   }
-  countBy(where: Where) {
-    return Promise.resolve(this.rows.filter(this.matches(where)).length);
+  findOneByOrFail(where: Where) {
+    return Promise.resolve(this.rows.find(this.matches(where))!);
   }
   create(values: Partial<Session>) {
     return { ...values } as Session;
-  }
-  save(session: Session) {
-    const saved = {
-      ...session,
-      id: randomUUID(),
-      created_at: new Date(),
-      updated_at: new Date(),
-    };
-    this.rows.push(saved);
-    return Promise.resolve(saved);
   }
   update(where: Where, values: Partial<Session>) {
     this.rows

@@ -22,6 +22,22 @@ const USER_SESSIONS_LOCK_SPACE = 0x5e55_1011;
 const OLDEST_FIRST = { created_at: 'ASC', id: 'ASC' } as const;
 
 /**
+ * The statements of the two hottest paths, as plain SQL: TypeORM's query builders and
+ * `save()` cost more CPU per request than PostgreSQL spent answering them
+ * (docs/benchmarks.md). Everything else goes through the repository.
+ */
+const SQL = {
+  activeSessionId:
+    'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
+  countAndTitleTaken:
+    'SELECT count(*)::int AS "total", coalesce(bool_or("title" = $2), false) AS "taken" FROM "sessions" WHERE "user_id" = $1',
+  deactivateAll:
+    'UPDATE "sessions" SET "active" = false, "updated_at" = now() WHERE "user_id" = $1 AND "active"',
+  insertActive:
+    'INSERT INTO "sessions" ("user_id", "title", "active") VALUES ($1, $2, true) RETURNING "id", "user_id", "title", "active", "created_at", "updated_at"',
+};
+
+/**
  * Every mutation runs in one transaction that first takes a per-user advisory lock, so
  * one user's writes are serialised across all instances while different users never
  * wait on each other. The unique constraints stay the last line of defence.
@@ -49,10 +65,8 @@ export class SessionsService {
   }
 
   async activeSessionId(userId: number): Promise<string> {
-    // The cache-miss read of the hottest route: plain SQL through the repository skips
-    // TypeORM's query builder and entity hydration (docs/benchmarks.md).
     const [active] = await this.sessions.query<{ id: string }[]>(
-      'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
+      SQL.activeSessionId,
       [userId],
     );
     if (!active) {
@@ -63,21 +77,21 @@ export class SessionsService {
 
   create(userId: number, title: string): Promise<Session> {
     return this.mutate(userId, title, async (sessions) => {
-      if (await sessions.existsBy({ user_id: userId, title })) {
+      const [{ total, taken }] = await sessions.query<
+        { total: number; taken: boolean }[]
+      >(SQL.countAndTitleTaken, [userId, title]);
+      if (taken) {
         throw new SessionTitleTakenError(userId, title);
       }
-      if (
-        (await sessions.countBy({ user_id: userId })) >= this.maxSessionsPerUser
-      ) {
+      if (total >= this.maxSessionsPerUser) {
         throw new SessionLimitReachedError(userId, this.maxSessionsPerUser);
       }
-      await sessions.update(
-        { user_id: userId, active: true },
-        { active: false },
-      );
-      return sessions.save(
-        sessions.create({ user_id: userId, title, active: true }),
-      );
+      await sessions.query(SQL.deactivateAll, [userId]);
+      const [created] = await sessions.query<Session[]>(SQL.insertActive, [
+        userId,
+        title,
+      ]);
+      return sessions.create(created);
     });
   }
 
