@@ -25,7 +25,6 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
         const limit = config.getOrThrow('rateLimitPerMinute', { infer: true });
         return {
           throttlers: [{ ttl: RATE_LIMIT_WINDOW_MS, limit }],
-          skipIf: () => limit === 0,
           storage: new CacheThrottlerStorage(store),
         };
       },

@@ -30,6 +30,68 @@ const isSessionOf = (userId: number, value: unknown): boolean => {
 };
 
 /**
+ * The cached list each user was last served, already checked, within a budget of
+ * characters (oldest users dropped first). A hit that finds the very same string at the
+ * key again skips the parse: for a user with 1,000 sessions, most of a hit's CPU.
+ * Short lists are not kept: parsing them costs a few µs, while holding thousands of
+ * them made every garbage collection slower (docs/benchmarks.md).
+ */
+export class CheckedLists {
+  private readonly byUser = new Map<number, string>();
+  private chars = 0;
+
+  constructor(
+    private readonly budgetChars: number,
+    private readonly minChars = 0,
+  ) {}
+
+  has(userId: number, raw: string): boolean {
+    return this.byUser.get(userId) === raw;
+  }
+
+  remember(userId: number, raw: string): void {
+    this.forget(userId);
+    if (raw.length < this.minChars || raw.length > this.budgetChars) {
+      return;
+    }
+    this.byUser.set(userId, raw);
+    this.chars += raw.length;
+    for (const oldest of this.byUser.keys()) {
+      if (this.chars <= this.budgetChars) {
+        break;
+      }
+      this.forget(oldest);
+    }
+  }
+
+  private forget(userId: number): void {
+    const previous = this.byUser.get(userId);
+    if (previous !== undefined) {
+      this.byUser.delete(userId);
+      this.chars -= previous.length;
+    }
+  }
+}
+
+/** Lists of about 200 sessions and more; about 50 lists of 1,000 sessions at most. */
+const checkedLists = new CheckedLists(8_000_000, 32_000);
+
+const isListOf = (userId: number, raw: string): boolean => {
+  if (!raw.startsWith('[')) {
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return (
+      Array.isArray(parsed) &&
+      parsed.every((session) => isSessionOf(userId, session))
+    );
+  } catch {
+    return false;
+  }
+};
+
+/**
  * A cached list is served only if it parses and every element is a session of the
  * caller. It is then sent back as the exact stored JSON: re-serialising it cost more
  * than the rest of the request for a user with 1,000 sessions (docs/benchmarks.md).
@@ -38,17 +100,13 @@ export const sessionListPolicy: UserCachePolicy<Session[] | string> = {
   key: sessionCacheKeys.list,
   encode: (body) => (typeof body === 'string' ? body : JSON.stringify(body)),
   decode: (raw, userId) => {
-    if (!raw.startsWith('[')) {
+    if (checkedLists.has(userId, raw)) {
+      return raw;
+    }
+    if (!isListOf(userId, raw)) {
       return undefined;
     }
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      return Array.isArray(parsed) &&
-        parsed.every((session) => isSessionOf(userId, session))
-        ? raw
-        : undefined;
-    } catch {
-      return undefined;
-    }
+    checkedLists.remember(userId, raw);
+    return raw;
   },
 };
