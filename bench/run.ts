@@ -8,17 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildIfStale } from '../scripts/build-if-stale';
 import {
   BIG_LIST_USER_ID,
   createDatabase,
@@ -96,29 +94,9 @@ const SECRET = randomBytes(24).toString('hex');
 const log = (message: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      newest = Math.max(newest, newestMtime(path));
-    } else if (!/\.(spec\.ts|tsbuildinfo)$/.test(entry.name)) {
-      // tsc --noEmit still writes dist/*.tsbuildinfo: it says nothing about the build
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than a source file (tsc skips unchanged outputs). */
 function ensureBuilt(): void {
-  const dist = join(ROOT, 'dist');
-  if (
-    !existsSync(join(dist, 'main.js')) ||
-    newestMtime(dist) < newestMtime(join(ROOT, 'src'))
-  ) {
-    log('building dist/ (nest build)');
-    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (buildIfStale(log) !== 0) {
+    throw new Error('nest build failed');
   }
 }
 
@@ -274,7 +252,10 @@ async function measure(
 async function runScenario(
   target: Target,
   scenario: Scenario,
+  round = 0,
 ): Promise<Measured> {
+  // Every round starts the token rotation over: a title must name the round too.
+  const titlePrefix = `${target.name}-${RUN_ID}-${scenario.id}-r${round}`;
   const load = {
     port: target.server.port,
     mode: scenario.mode,
@@ -293,7 +274,7 @@ async function runScenario(
     ...load,
     connections: scenario.connections,
     seconds: WARMUP,
-    titlePrefix: `${target.name}-${RUN_ID}-${scenario.id}-warm`,
+    titlePrefix: `${titlePrefix}-warm`,
   });
   if (scenario.emptyCacheAfterWarmup) {
     await deleteKeys(target.prefix);
@@ -302,7 +283,7 @@ async function runScenario(
     target,
     scenario,
     scenario.seconds ?? DURATION,
-    `${target.name}-${RUN_ID}-${scenario.id}`,
+    titlePrefix,
   );
   log(
     `${scenario.id.padEnd(12)} ${target.name.padEnd(7)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50Ms.toFixed(2)} ms  p99 ${measured.p99Ms.toFixed(2)} ms  errors ${measured.errors}  cpu ${measured.cpuUsPerRequest.toFixed(1)} µs/req  rss ${measured.peakRssMb.toFixed(0)} MB`,
@@ -685,7 +666,7 @@ async function main(): Promise<void> {
       const best = new Map<string, Measured>();
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of targets) {
-          const measured = await runScenario(target, scenario);
+          const measured = await runScenario(target, scenario, round);
           allRounds.push(measured);
           if (scenario.emptyCacheAfterWarmup && measured.tokenWraps > 0) {
             log(

@@ -1,33 +1,17 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { buildIfStale } from '../../scripts/build-if-stale';
 import { freePort, waitFor } from './free-port';
 import { TEST_SECRET } from './tokens';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs,
-    );
-  }
-  return newest;
-}
-
 /** Builds `dist/` (as `npm run build` does) unless it is newer than every source file. */
 export function ensureBuilt(): void {
-  if (
-    existsSync(MAIN) &&
-    statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, 'src'))
-  ) {
-    return;
+  if (buildIfStale() !== 0) {
+    throw new Error('nest build failed');
   }
-  execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 export interface ServiceEnv {
