@@ -406,12 +406,18 @@ async function soak(server: Server): Promise<BenchResults['soak']> {
     titlePrefix: `soak-${RUN_ID}`,
   });
   sampler.stop();
-  const at = (ms: number) =>
-    sampler.samples.reduce((best, s) =>
-      Math.abs(s.atMs - ms) < Math.abs(best.atMs - ms) ? s : best,
-    ).kb / 1024;
-  const first = at(60_000);
-  const end = sampler.samples[sampler.samples.length - 1].kb / 1024;
+  // RSS saws up and down by ±10% with every major collection: compare the median of
+  // the second minute with the median of the last one, not two single samples.
+  const medianMb = (fromMs: number, toMs: number) => {
+    const window = sampler.samples
+      .filter((sample) => sample.atMs >= fromMs && sample.atMs <= toMs)
+      .map((sample) => sample.kb)
+      .sort((a, b) => a - b);
+    return window.length > 0 ? window[window.length >> 1] / 1024 : 0;
+  };
+  const lastMs = sampler.samples[sampler.samples.length - 1].atMs;
+  const first = medianMb(60_000, 120_000);
+  const end = medianMb(lastMs - 60_000, lastMs);
   writeFileSync(
     join(RESULTS_DIR, 'soak-rss.json'),
     JSON.stringify(sampler.samples),
@@ -685,7 +691,7 @@ async function main(): Promise<void> {
       log(`soak: ${flags['soak-seconds']} s of mixed load on the service`);
       soakResult = await soak(service);
       log(
-        `soak: RSS ${soakResult!.rssAfterFirstMinuteMb.toFixed(1)} MB after 1 min, ${soakResult!.rssAtEndMb.toFixed(1)} MB at the end`,
+        `soak: RSS ${soakResult!.rssAfterFirstMinuteMb.toFixed(1)} MB (median, 2nd minute), ${soakResult!.rssAtEndMb.toFixed(1)} MB (median, last minute)`,
       );
     }
     await Promise.all(servers.map(stopServer));

@@ -130,7 +130,7 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       `### Soak (${soak.seconds} s of mixed load, 50 connections${soak.recordedAt ? `; recorded ${soak.recordedAt}` : ''})`,
       '',
-      `RSS after the first minute ${fixed(soak.rssAfterFirstMinuteMb)} MB, at the end ${fixed(soak.rssAtEndMb)} MB (${soak.growth >= 0 ? '+' : ''}${percent(soak.growth)}); ${soak.requests} requests, ${soak.errors} errors.`,
+      `Median RSS in the second minute ${fixed(soak.rssAfterFirstMinuteMb)} MB, in the last minute ${fixed(soak.rssAtEndMb)} MB (${soak.growth >= 0 ? '+' : ''}${percent(soak.growth)}); ${soak.requests} requests, ${soak.errors} errors.`,
     );
   }
   lines.push(
