@@ -16,7 +16,7 @@ import {
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildIfStale } from '../scripts/build-if-stale';
+import { ensureBuilt } from '../scripts/build-if-stale';
 import {
   BIG_LIST_USER_ID,
   createDatabase,
@@ -93,12 +93,6 @@ const SECRET = randomBytes(24).toString('hex');
 
 const log = (message: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-function ensureBuilt(): void {
-  if (buildIfStale(log) !== 0) {
-    throw new Error('nest build failed');
-  }
-}
 
 function packageVersion(name: string): string {
   return (
@@ -515,7 +509,7 @@ function readPrevious(): BenchResults | undefined {
 
 async function main(): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  ensureBuilt();
+  ensureBuilt(log);
   log(
     `load generator ${GENERATOR}, ${canPin ? 'server on CPU 0, load on CPU 1' : 'taskset missing: unpinned'}, database ${DATABASE}, key prefix ${KEY_PREFIX}`,
   );

@@ -51,4 +51,11 @@ function buildIfStale(log = console.log) {
   );
 }
 
-module.exports = { distIsStale, buildIfStale };
+/** buildIfStale for scripts and tests: a failed build is an error. */
+function ensureBuilt(log = console.log) {
+  if (buildIfStale(log) !== 0) {
+    throw new Error('nest build failed');
+  }
+}
+
+module.exports = { distIsStale, buildIfStale, ensureBuilt };

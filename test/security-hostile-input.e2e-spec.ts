@@ -426,6 +426,19 @@ describe('Hostile input never yields a 5xx', () => {
   });
 
   describe('paths', () => {
+    /** `method url` as user 4; a PATCH carries a valid body, so only the path is hostile. */
+    const callPath = (method: string, url: string) => {
+      const call = (
+        request(t.server) as unknown as Record<
+          string,
+          (p: string) => request.Test
+        >
+      )
+        [method](url)
+        .set(bearer(4));
+      return method === 'patch' ? call.send({ title: 'x' }) : call;
+    };
+
     it.each([
       ['post', `${API}/sessions/active/%`],
       ['post', `${API}/sessions/active/%E0%A4%A`],
@@ -435,16 +448,7 @@ describe('Hostile input never yields a 5xx', () => {
       ['delete', `${API}/sessions/%FF`],
       ['delete', `${API}/sessions/abc%`],
     ])('%s %s → 400 problem, the escape not echoed', async (method, url) => {
-      const call = (
-        request(t.server) as unknown as Record<
-          string,
-          (p: string) => request.Test
-        >
-      )
-        [method](url)
-        .set(bearer(4));
-      const response =
-        method === 'patch' ? await call.send({ title: 'x' }) : await call;
+      const response = await callPath(method, url);
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toMatch(
         /^application\/problem\+json/,
@@ -460,16 +464,7 @@ describe('Hostile input never yields a 5xx', () => {
     ])(
       '%s %s (a NUL PostgreSQL cannot store) → 404, not 500',
       async (method, url) => {
-        const call = (
-          request(t.server) as unknown as Record<
-            string,
-            (p: string) => request.Test
-          >
-        )
-          [method](url)
-          .set(bearer(4));
-        const response =
-          method === 'patch' ? await call.send({ title: 'x' }) : await call;
+        const response = await callPath(method, url);
         expect(response.status).toBe(404);
       },
     );

@@ -122,29 +122,6 @@ export async function deleteKeys(prefix: string): Promise<number> {
   return deleted;
 }
 
-export async function countKeys(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  await redis.connect();
-  let count = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${prefix}*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return count;
-}
-
 export async function redisVersion(): Promise<string> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect();

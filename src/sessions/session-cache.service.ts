@@ -80,10 +80,6 @@ export class SessionCache {
     return body;
   }
 
-  read(key: string): Promise<CacheRead | undefined> {
-    return this.store.read(key);
-  }
-
   async fill(key: string, seen: CacheRead, value: string): Promise<void> {
     await this.beforeFill(key);
     if (this.strategy === 'naive') {

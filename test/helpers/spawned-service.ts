@@ -1,18 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildIfStale } from '../../scripts/build-if-stale';
+import { ensureBuilt } from '../../scripts/build-if-stale';
 import { freePort, waitFor } from './free-port';
 import { TEST_SECRET } from './tokens';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
-
-/** Builds `dist/` (as `npm run build` does) unless it is newer than every source file. */
-export function ensureBuilt(): void {
-  if (buildIfStale() !== 0) {
-    throw new Error('nest build failed');
-  }
-}
 
 export interface ServiceEnv {
   databaseUrl: string;
