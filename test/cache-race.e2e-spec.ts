@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import type { CacheRead } from '../src/redis/cache-store';
 import { SessionCache } from '../src/sessions/session-cache.service';
-import {
-  BEFORE_CACHE_FILL,
-  SESSION_CACHE_STRATEGY,
-  SessionCacheStrategy,
-} from '../src/sessions/session-cache.service';
 import { sessionCacheKeys } from '../src/sessions/session-cache.keys';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
@@ -19,7 +15,7 @@ class FillGate {
   private armed?: { entered: () => void; release: Promise<void> };
   private releaseFill = () => {};
 
-  readonly hook = async (key: string): Promise<void> => {
+  readonly pass = async (key: string): Promise<void> => {
     const armed = this.armed;
     if (!armed || !key.startsWith('session:active:')) {
       return;
@@ -59,12 +55,31 @@ function trackFills(t: TestApp): () => Promise<void> {
   };
 }
 
-async function startApp(strategy: SessionCacheStrategy, gate: FillGate) {
+const gate = new FillGate();
+
+/** The service's fenced cache, with each fill held at the gate first. */
+class GatedSessionCache extends SessionCache {
+  override async fill(key: string, seen: CacheRead, value: string) {
+    await gate.pass(key);
+    return super.fill(key, await this.comparedWith(key, seen), value);
+  }
+
+  /** The fence check: the fill lands only if the key holds what the reader saw. */
+  protected comparedWith(_key: string, seen: CacheRead): Promise<CacheRead> {
+    return Promise.resolve(seen);
+  }
+}
+
+/** Textbook cache-aside: the fill ignores what the reader saw, so it overwrites. */
+class NaiveSessionCache extends GatedSessionCache {
+  protected override async comparedWith(key: string, seen: CacheRead) {
+    return (await this.read(key)) ?? seen;
+  }
+}
+
+function startApp(cache: typeof GatedSessionCache) {
   return createTestApp({
-    overrides: [
-      { provide: SESSION_CACHE_STRATEGY, useValue: strategy },
-      { provide: BEFORE_CACHE_FILL, useValue: gate.hook },
-    ],
+    overrides: [{ provide: SessionCache, useClass: cache }],
   });
 }
 
@@ -73,7 +88,7 @@ async function startApp(strategy: SessionCacheStrategy, gate: FillGate) {
  * is held before its cache fill; meanwhile a writer activates B, commits and
  * invalidates; then the reader's fill goes ahead. Returns what a later read answers.
  */
-async function runStaleSetRace(t: TestApp, gate: FillGate) {
+async function runStaleSetRace(t: TestApp) {
   const fillsDone = trackFills(t);
   const auth = bearer(USER);
   const a = await request(t.server)
@@ -114,10 +129,9 @@ async function runStaleSetRace(t: TestApp, gate: FillGate) {
 
 describe('Cache: the stale-set race', () => {
   it('fenced (the service): a read after a write that raced a slow fill sees the write', async () => {
-    const gate = new FillGate();
-    const t = await startApp('fenced', gate);
+    const t = await startApp(GatedSessionCache);
     try {
-      const race = await runStaleSetRace(t, gate);
+      const race = await runStaleSetRace(t);
       expect(race.answered).toBe(race.b);
       expect(race.cached).not.toBe(race.a);
     } finally {
@@ -125,11 +139,10 @@ describe('Cache: the stale-set race', () => {
     }
   });
 
-  it('naive delete-after-commit: the same interleaving leaves the old id cached (the test detects the race)', async () => {
-    const gate = new FillGate();
-    const t = await startApp('naive', gate);
+  it('naive cache-aside (the fill ignores what was read): the same interleaving leaves the old id cached (the test detects the race)', async () => {
+    const t = await startApp(NaiveSessionCache);
     try {
-      const race = await runStaleSetRace(t, gate);
+      const race = await runStaleSetRace(t);
       expect(race.cached).toBe(race.a);
       expect(race.answered).toBe(race.a);
       expect(race.answered).not.toBe(race.b);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   activeSessionIdPolicy,
   CheckedLists,
-  sessionListPolicy,
+  SessionListPolicy,
 } from './sessions.cache-policies';
 
 const sessionOf = (userId: number, title: string) => ({
@@ -14,12 +14,14 @@ const sessionOf = (userId: number, title: string) => ({
   updated_at: '2026-11-28T09:30:00.000Z',
 });
 
-describe('sessionListPolicy', () => {
+describe('SessionListPolicy', () => {
+  let sessionListPolicy: SessionListPolicy;
+  beforeEach(() => (sessionListPolicy = new SessionListPolicy()));
   afterEach(() => jest.restoreAllMocks());
 
   it('serves a list of the caller’s sessions as the stored string', () => {
     const raw = JSON.stringify([sessionOf(1, 'a'), sessionOf(1, 'b')]);
-    expect(sessionListPolicy.decode(raw, 1)).toBe(raw);
+    expect(sessionListPolicy.fromCache(raw, 1)).toBe(raw);
   });
 
   it.each([
@@ -30,7 +32,7 @@ describe('sessionListPolicy', () => {
     ['numbers', '[1,2,3]'],
     ['a fence', '~fence:abc:1'],
   ])('treats %s as a miss', (_name, raw) => {
-    expect(sessionListPolicy.decode(raw, 1)).toBeUndefined();
+    expect(sessionListPolicy.fromCache(raw, 1)).toBeUndefined();
   });
 
   it('parses a long list once: the same string for the same user is served unparsed', () => {
@@ -38,8 +40,8 @@ describe('sessionListPolicy', () => {
       Array.from({ length: 300 }, (_, i) => sessionOf(3, `s${i}`)),
     );
     const parse = jest.spyOn(JSON, 'parse');
-    expect(sessionListPolicy.decode(raw, 3)).toBe(raw);
-    expect(sessionListPolicy.decode(raw, 3)).toBe(raw);
+    expect(sessionListPolicy.fromCache(raw, 3)).toBe(raw);
+    expect(sessionListPolicy.fromCache(raw, 3)).toBe(raw);
     expect(parse).toHaveBeenCalledTimes(1);
   });
 
@@ -47,8 +49,8 @@ describe('sessionListPolicy', () => {
     const raw = JSON.stringify(
       Array.from({ length: 300 }, (_, i) => sessionOf(4, `s${i}`)),
     );
-    expect(sessionListPolicy.decode(raw, 4)).toBe(raw);
-    expect(sessionListPolicy.decode(raw, 5)).toBeUndefined();
+    expect(sessionListPolicy.fromCache(raw, 4)).toBe(raw);
+    expect(sessionListPolicy.fromCache(raw, 5)).toBeUndefined();
   });
 });
 
@@ -84,8 +86,8 @@ describe('CheckedLists', () => {
 describe('activeSessionIdPolicy', () => {
   it('stores the bare UUID and answers it as a JSON string', () => {
     const id = randomUUID();
-    expect(activeSessionIdPolicy.encode(JSON.stringify(id))).toBe(id);
-    expect(activeSessionIdPolicy.decode(id, 1)).toBe(JSON.stringify(id));
-    expect(activeSessionIdPolicy.decode('~fence:x:1', 1)).toBeUndefined();
+    expect(activeSessionIdPolicy.toCache(id, JSON.stringify(id))).toBe(id);
+    expect(activeSessionIdPolicy.fromCache(id, 1)).toBe(JSON.stringify(id));
+    expect(activeSessionIdPolicy.fromCache('~fence:x:1', 1)).toBeUndefined();
   });
 });

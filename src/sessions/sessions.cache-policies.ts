@@ -1,6 +1,14 @@
-import type { UserCachePolicy } from './session-cache.service';
 import { sessionCacheKeys } from './session-cache.keys';
 import type { Session } from './session.entity';
+
+/** How one GET route is cached: its per-user key and what Redis holds for its body. */
+export interface UserCachePolicy<Body> {
+  key: (userId: number) => string;
+  /** The value to store for a body; `json` is the body as the response sends it. */
+  toCache: (body: Body, json: string) => string;
+  /** The response JSON for a stored value; `undefined` (a miss) for junk or another user's. */
+  fromCache: (raw: string, userId: number) => string | undefined;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -10,8 +18,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export const activeSessionIdPolicy: UserCachePolicy<string> = {
   key: sessionCacheKeys.active,
-  encode: (body) => JSON.parse(body) as string,
-  decode: (raw) => (UUID.test(raw) ? JSON.stringify(raw) : undefined),
+  toCache: (id) => id,
+  fromCache: (raw) => (UUID.test(raw) ? JSON.stringify(raw) : undefined),
 };
 
 const isSessionOf = (userId: number, value: unknown): boolean => {
@@ -27,6 +35,21 @@ const isSessionOf = (userId: number, value: unknown): boolean => {
     typeof session.created_at === 'string' &&
     typeof session.updated_at === 'string'
   );
+};
+
+const isListOf = (userId: number, raw: string): boolean => {
+  if (!raw.startsWith('[')) {
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return (
+      Array.isArray(parsed) &&
+      parsed.every((session) => isSessionOf(userId, session))
+    );
+  } catch {
+    return false;
+  }
 };
 
 /**
@@ -73,40 +96,29 @@ export class CheckedLists {
   }
 }
 
-/** Lists of about 200 sessions and more; about 50 lists of 1,000 sessions at most. */
-const checkedLists = new CheckedLists(8_000_000, 32_000);
-
-const isListOf = (userId: number, raw: string): boolean => {
-  if (!raw.startsWith('[')) {
-    return false;
-  }
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    return (
-      Array.isArray(parsed) &&
-      parsed.every((session) => isSessionOf(userId, session))
-    );
-  } catch {
-    return false;
-  }
-};
-
 /**
  * A cached list is served only if it parses and every element is a session of the
- * caller. It is then sent back as the exact stored JSON: re-serialising it cost more
- * than the rest of the request for a user with 1,000 sessions (docs/benchmarks.md).
+ * caller; then as the exact stored JSON, since re-serialising it cost more than the rest
+ * of the request for a user with 1,000 sessions (docs/benchmarks.md).
  */
-export const sessionListPolicy: UserCachePolicy<Session[] | string> = {
-  key: sessionCacheKeys.list,
-  encode: (body) => (typeof body === 'string' ? body : JSON.stringify(body)),
-  decode: (raw, userId) => {
-    if (checkedLists.has(userId, raw)) {
+export class SessionListPolicy implements UserCachePolicy<Session[]> {
+  readonly key = sessionCacheKeys.list;
+
+  /** Lists of about 200 sessions and more; 8 MB in all, about 50 lists of 1,000. */
+  constructor(private readonly checked = new CheckedLists(8_000_000, 32_000)) {}
+
+  toCache(_body: Session[], json: string): string {
+    return json;
+  }
+
+  fromCache(raw: string, userId: number): string | undefined {
+    if (this.checked.has(userId, raw)) {
       return raw;
     }
     if (!isListOf(userId, raw)) {
       return undefined;
     }
-    checkedLists.remember(userId, raw);
+    this.checked.remember(userId, raw);
     return raw;
-  },
-};
+  }
+}

@@ -3,12 +3,12 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   HttpCode,
   HttpStatus,
   Param,
   Patch,
   Post,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -25,88 +25,48 @@ import {
   BODY_PROBLEMS,
   COMPRESSED_BODY,
   MALFORMED_PATH,
-  ProblemCase,
 } from '../common/api-problem-responses.decorator';
-import { RequestValidationError } from '../common/request-validation.error';
 import { CreateSessionDto } from './dto/create-session.dto';
 import { DetailResponse } from './dto/detail.response';
 import { RenameSessionDto } from './dto/rename-session.dto';
 import { Session } from './session.entity';
 import {
-  activeSessionIdPolicy,
-  sessionListPolicy,
-} from './sessions.cache-policies';
+  CachedPerUser,
+  SessionCacheInterceptor,
+} from './session-cache.interceptor';
 import {
-  ActiveSessionDeletionError,
-  NoActiveSessionError,
-  SessionConflictError,
-  SessionLimitReachedError,
-  SessionNotFoundError,
-  SessionTitleTakenError,
-} from './sessions.errors';
+  ACTIVE_DELETION,
+  CONCURRENT_CHANGE,
+  EXAMPLE_TITLE,
+  INVALID_TITLE,
+  LIMIT_REACHED,
+  NO_ACTIVE_SESSION,
+  NO_SUCH_TITLE,
+  TITLE_PARAM,
+  TITLE_TAKEN,
+} from './sessions.api-docs';
 import { SessionsService } from './sessions.service';
-import { SessionCache } from './session-cache.service';
-
-const TITLE_PARAM = {
-  name: 'title',
-  description:
-    'The session title as one percent-encoded path segment (`a%2Fb` is the title `a/b`)',
-  example: 'Data Analysis Project',
-};
-
-const EXAMPLE_TITLE = 'Data Analysis Project';
-
-const NO_ACTIVE_SESSION: ProblemCase = {
-  name: 'active-session-not-found',
-  description: 'No session is active',
-  error: new NoActiveSessionError(1),
-};
-const NO_SUCH_TITLE: ProblemCase = {
-  name: 'session-not-found',
-  description: 'No session has this title',
-  error: new SessionNotFoundError(1, EXAMPLE_TITLE),
-};
-const TITLE_TAKEN: ProblemCase = {
-  name: 'session-title-taken',
-  description: 'Another session of the caller has this title',
-  error: new SessionTitleTakenError(1, EXAMPLE_TITLE),
-};
-const CONCURRENT_CHANGE: ProblemCase = {
-  name: 'session-conflict',
-  description: 'A concurrent change won; safe to retry',
-  error: new SessionConflictError(1),
-};
-const INVALID_TITLE: ProblemCase = {
-  name: 'validation-failed',
-  description: 'The title is invalid',
-  error: new RequestValidationError([
-    { field: 'title', message: 'title must be 1 to 255 characters long' },
-  ]),
-};
 
 @ApiTags('sessions')
 @ApiBearerAuth()
 @ApiAuthenticatedRouteProblems()
 @Controller('sessions')
 export class SessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly cache: SessionCache,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get()
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @UseInterceptors(SessionCacheInterceptor)
+  @CachedPerUser('list')
   @ApiOperation({ summary: "List the caller's sessions, oldest first" })
   @ApiOkResponse({ description: "The caller's sessions", type: [Session] })
   @ApiProblemResponses(COMPRESSED_BODY)
-  list(@CurrentUser() user: AuthenticatedUser): Promise<Session[] | string> {
-    return this.cache.readThrough(sessionListPolicy, user.id, () =>
-      this.sessions.list(user.id),
-    );
+  list(@CurrentUser() user: AuthenticatedUser): Promise<Session[]> {
+    return this.sessions.list(user.id);
   }
 
   @Get('active')
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @UseInterceptors(SessionCacheInterceptor)
+  @CachedPerUser('active')
   @ApiOperation({ summary: 'Get the id of the active session' })
   @ApiOkResponse({
     description: 'The active session id, as a JSON string',
@@ -118,9 +78,7 @@ export class SessionsController {
   })
   @ApiProblemResponses(COMPRESSED_BODY, NO_ACTIVE_SESSION)
   activeSessionId(@CurrentUser() user: AuthenticatedUser): Promise<string> {
-    return this.cache.readThrough(activeSessionIdPolicy, user.id, async () =>
-      JSON.stringify(await this.sessions.activeSessionId(user.id)),
-    );
+    return this.sessions.activeSessionId(user.id);
   }
 
   @Post()
@@ -131,11 +89,7 @@ export class SessionsController {
     ...BODY_PROBLEMS,
     INVALID_TITLE,
     TITLE_TAKEN,
-    {
-      name: 'session-limit-reached',
-      description: 'The caller already holds MAX_SESSIONS_PER_USER sessions',
-      error: new SessionLimitReachedError(1, 1000),
-    },
+    LIMIT_REACHED,
     CONCURRENT_CHANGE,
   )
   create(
@@ -218,11 +172,7 @@ export class SessionsController {
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
     MALFORMED_PATH,
-    {
-      name: 'active-session-deletion',
-      description: 'The session is active',
-      error: new ActiveSessionDeletionError(EXAMPLE_TITLE),
-    },
+    ACTIVE_DELETION,
     NO_SUCH_TITLE,
   )
   async remove(

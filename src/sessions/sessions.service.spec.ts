@@ -1,124 +1,113 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Session } from './session.entity';
+import { QueryFailedError } from 'typeorm';
+import type { Session } from './session.entity';
 import { SessionCache } from './session-cache.service';
 import {
   ActiveSessionDeletionError,
   NoActiveSessionError,
+  SessionConflictError,
   SessionLimitReachedError,
   SessionNotFoundError,
   SessionTitleTakenError,
 } from './sessions.errors';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
-type Where = Partial<Session>;
-
-/** An in-memory stand-in for `Repository<Session>`, enough for the service's calls. */
-class FakeSessionRepository {
+/** An in-memory `SessionsRepository`: the service's statements, by intent. */
+class FakeSessionsRepository implements Omit<SessionsRepository, 'manager'> {
   rows: Session[] = [];
+  locked: number[] = [];
+  /** When set, the next insert fails as PostgreSQL does on this unique constraint. */
+  violate?: string;
 
-  private matches = (where: Where) => (row: Session) =>
-    Object.entries(where).every(
-      ([key, value]) => row[key as keyof Session] === value,
-    );
+  private own = (userId: number) =>
+    this.rows.filter((row) => row.user_id === userId);
 
-  find({ where }: { where: Where }) {
-    return Promise.resolve(this.rows.filter(this.matches(where)));
+  inUserLock<T>(
+    userId: number,
+    work: (sessions: SessionsRepository) => Promise<T>,
+  ): Promise<T> {
+    this.locked.push(userId);
+    return work(this as unknown as SessionsRepository);
   }
-  /** The service's plain statements (`SQL` in sessions.service.ts), told apart by their verb. */
-  query(sql: string, params: unknown[]) {
-    const [userId, title] = params as [number, string];
-    const own = this.rows.filter((row) => row.user_id === userId);
-    if (sql.startsWith('SELECT "id"')) {
-      return Promise.resolve(
-        own.filter((row) => row.active).map(({ id }) => ({ id })),
+  listOldestFirst(userId: number) {
+    return Promise.resolve(this.own(userId));
+  }
+  async findActiveId(userId: number) {
+    return (await this.findActive(userId))?.id;
+  }
+  findActive(userId: number) {
+    return Promise.resolve(this.own(userId).find((row) => row.active));
+  }
+  findByTitle(userId: number, title: string) {
+    return Promise.resolve(this.own(userId).find((row) => row.title === title));
+  }
+  countAndTitleTaken(userId: number, title: string) {
+    const own = this.own(userId);
+    return Promise.resolve({
+      total: own.length,
+      taken: own.some((row) => row.title === title),
+    });
+  }
+  async titleTaken(userId: number, title: string) {
+    return (await this.findByTitle(userId, title)) !== undefined;
+  }
+  insertActive(userId: number, title: string) {
+    if (this.violate) {
+      const driverError = { code: '23505', constraint: this.violate };
+      return Promise.reject(
+        new QueryFailedError('INSERT', [], driverError as unknown as Error),
       );
     }
-    if (sql.startsWith('SELECT count(*)')) {
-      return Promise.resolve([
-        { total: own.length, taken: own.some((row) => row.title === title) },
-      ]);
-    }
-    if (sql.startsWith('UPDATE')) {
-      own.forEach((row) => (row.active = false));
-      return Promise.resolve([]);
-    }
-    if (sql.startsWith('INSERT')) {
-      const now = new Date();
-      const created = {
-        id: randomUUID(),
-        user_id: userId,
-        title,
-        active: true,
-        created_at: now,
-        updated_at: now,
-      };
-      this.rows.push(created);
-      return Promise.resolve([created]);
-    }
-    throw new Error(`unexpected statement: ${sql}`);
+    const now = new Date();
+    const created = {
+      id: randomUUID(),
+      user_id: userId,
+      title,
+      active: true,
+      created_at: now,
+      updated_at: now,
+    };
+    this.rows.push(created);
+    return Promise.resolve({ ...created });
   }
-  findOne({ where }: { where: Where }) {
-    return Promise.resolve(this.rows.find(this.matches(where)) ?? null);
-  }
-  findOneBy(where: Where) {
-    return Promise.resolve(this.rows.find(this.matches(where)) ?? null);
-  }
-  existsBy(where: Where) {
-    return Promise.resolve(this.rows.some(this.matches(where)));
-  }
-  findOneByOrFail(where: Where) {
-    return Promise.resolve(this.rows.find(this.matches(where))!);
-  }
-  create(values: Partial<Session>) {
-    return { ...values } as Session;
-  }
-  update(where: Where, values: Partial<Session>) {
-    this.rows
-      .filter(this.matches(where))
-      .forEach((row) => Object.assign(row, values));
+  deactivateAll(userId: number) {
+    this.own(userId).forEach((row) => (row.active = false));
     return Promise.resolve();
   }
-  delete(where: Where) {
-    this.rows = this.rows.filter((row) => !this.matches(where)(row));
+  setActive(sessionId: string, active: boolean) {
+    this.rows.find((row) => row.id === sessionId)!.active = active;
+    return Promise.resolve();
+  }
+  rename(sessionId: string, title: string) {
+    const row = this.rows.find((candidate) => candidate.id === sessionId)!;
+    row.title = title;
+    return Promise.resolve({ ...row });
+  }
+  delete(sessionId: string) {
+    this.rows = this.rows.filter((row) => row.id !== sessionId);
     return Promise.resolve();
   }
 }
 
 describe('SessionsService', () => {
   let service: SessionsService;
-  let repository: FakeSessionRepository;
+  let repository: FakeSessionsRepository;
   let invalidated: number[];
-  let locked: unknown[][];
 
   const titles = () => repository.rows.map((row) => row.title);
   const activeTitles = () =>
     repository.rows.filter((row) => row.active).map((row) => row.title);
 
   beforeEach(async () => {
-    repository = new FakeSessionRepository();
+    repository = new FakeSessionsRepository();
     invalidated = [];
-    locked = [];
-    const manager = {
-      query: (_sql: string, params: unknown[]) => {
-        locked.push(params);
-        return Promise.resolve([]);
-      },
-      getRepository: () => repository,
-    };
     const moduleRef = await Test.createTestingModule({
       providers: [
         SessionsService,
-        { provide: getRepositoryToken(Session), useValue: repository },
-        {
-          provide: getDataSourceToken(),
-          useValue: {
-            transaction: (work: (m: typeof manager) => unknown) =>
-              work(manager),
-          },
-        },
+        { provide: SessionsRepository, useValue: repository },
         {
           provide: SessionCache,
           useValue: {
@@ -139,7 +128,7 @@ describe('SessionsService', () => {
     const created = await service.create(1, 'b');
     expect(created).toMatchObject({ user_id: 1, title: 'b', active: true });
     expect(activeTitles()).toEqual(['b']);
-    expect(locked.every(([, userId]) => userId === 1)).toBe(true);
+    expect(repository.locked).toEqual([1, 1]);
     expect(invalidated).toEqual([1, 1]);
   });
 
@@ -205,5 +194,17 @@ describe('SessionsService', () => {
     );
     await service.deleteByTitle(1, 'a');
     expect(titles()).toEqual(['b']);
+  });
+
+  it('turns a unique-constraint violation into a domain error, and still invalidates', async () => {
+    repository.violate = 'UQ_sessions_user_id_title';
+    await expect(service.create(1, 'a')).rejects.toBeInstanceOf(
+      SessionTitleTakenError,
+    );
+    repository.violate = 'UQ_sessions_active_user_id';
+    await expect(service.create(1, 'b')).rejects.toBeInstanceOf(
+      SessionConflictError,
+    );
+    expect(invalidated).toEqual([1, 1]);
   });
 });

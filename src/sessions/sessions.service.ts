@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import type { AppConfig } from '../config';
 import { violatedUniqueConstraint } from '../database/database-errors';
@@ -15,40 +13,19 @@ import {
   SessionNotFoundError,
   SessionTitleTakenError,
 } from './sessions.errors';
-
-/** First key of `pg_advisory_xact_lock(int, int)`: the per-user session lock space. */
-const USER_SESSIONS_LOCK_SPACE = 0x5e55_1011;
-
-const OLDEST_FIRST = { created_at: 'ASC', id: 'ASC' } as const;
+import { SessionsRepository } from './sessions.repository';
 
 /**
- * The statements of the two hottest paths, as plain SQL: TypeORM's query builders and
- * `save()` cost more CPU per request than PostgreSQL spent answering them
- * (docs/benchmarks.md). Everything else goes through the repository.
- */
-const SQL = {
-  activeSessionId:
-    'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
-  countAndTitleTaken:
-    'SELECT count(*)::int AS "total", coalesce(bool_or("title" = $2), false) AS "taken" FROM "sessions" WHERE "user_id" = $1',
-  deactivateAll:
-    'UPDATE "sessions" SET "active" = false, "updated_at" = now() WHERE "user_id" = $1 AND "active"',
-  insertActive:
-    'INSERT INTO "sessions" ("user_id", "title", "active") VALUES ($1, $2, true) RETURNING "id", "user_id", "title", "active", "created_at", "updated_at"',
-};
-
-/**
- * Every mutation runs in one transaction that first takes a per-user advisory lock, so
- * one user's writes are serialised across all instances while different users never
- * wait on each other. The unique constraints stay the last line of defence.
+ * The rules R1–R5. Every mutation runs under the user's lock (`inUserLock`) and then
+ * invalidates the user's cache entries; the unique constraints stay the last line of
+ * defence and are translated into domain errors.
  */
 @Injectable()
 export class SessionsService {
   private readonly maxSessionsPerUser: number;
 
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
     private readonly cache: SessionCache,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -58,52 +35,37 @@ export class SessionsService {
   }
 
   list(userId: number): Promise<Session[]> {
-    return this.sessions.find({
-      where: { user_id: userId },
-      order: OLDEST_FIRST,
-    });
+    return this.sessions.listOldestFirst(userId);
   }
 
   async activeSessionId(userId: number): Promise<string> {
-    const [active] = await this.sessions.query<{ id: string }[]>(
-      SQL.activeSessionId,
-      [userId],
-    );
-    if (!active) {
+    const id = await this.sessions.findActiveId(userId);
+    if (id === undefined) {
       throw new NoActiveSessionError(userId);
     }
-    return active.id;
+    return id;
   }
 
   create(userId: number, title: string): Promise<Session> {
     return this.mutate(userId, title, async (sessions) => {
-      const [{ total, taken }] = await sessions.query<
-        { total: number; taken: boolean }[]
-      >(SQL.countAndTitleTaken, [userId, title]);
+      const { total, taken } = await sessions.countAndTitleTaken(userId, title);
       if (taken) {
         throw new SessionTitleTakenError(userId, title);
       }
       if (total >= this.maxSessionsPerUser) {
         throw new SessionLimitReachedError(userId, this.maxSessionsPerUser);
       }
-      await sessions.query(SQL.deactivateAll, [userId]);
-      const [created] = await sessions.query<Session[]>(SQL.insertActive, [
-        userId,
-        title,
-      ]);
-      return sessions.create(created);
+      await sessions.deactivateAll(userId);
+      return sessions.insertActive(userId, title);
     });
   }
 
   activateByTitle(userId: number, title: string): Promise<Session> {
     return this.mutate(userId, title, async (sessions) => {
-      const session = await this.findByTitleOrThrow(sessions, userId, title);
+      const session = await findByTitleOrThrow(sessions, userId, title);
       if (!session.active) {
-        await sessions.update(
-          { user_id: userId, active: true },
-          { active: false },
-        );
-        await sessions.update({ id: session.id }, { active: true });
+        await sessions.deactivateAll(userId);
+        await sessions.setActive(session.id, true);
       }
       return session;
     });
@@ -111,74 +73,49 @@ export class SessionsService {
 
   deactivate(userId: number): Promise<Session> {
     return this.mutate(userId, undefined, async (sessions) => {
-      const active = await sessions.findOneBy({
-        user_id: userId,
-        active: true,
-      });
+      const active = await sessions.findActive(userId);
       if (!active) {
         throw new NoActiveSessionError(userId);
       }
-      await sessions.update({ id: active.id }, { active: false });
+      await sessions.setActive(active.id, false);
       return active;
     });
   }
 
   rename(userId: number, title: string, newTitle: string): Promise<Session> {
     return this.mutate(userId, newTitle, async (sessions) => {
-      const session = await this.findByTitleOrThrow(sessions, userId, title);
+      const session = await findByTitleOrThrow(sessions, userId, title);
       if (newTitle === title) {
         return session;
       }
-      if (await sessions.existsBy({ user_id: userId, title: newTitle })) {
+      if (await sessions.titleTaken(userId, newTitle)) {
         throw new SessionTitleTakenError(userId, newTitle);
       }
-      await sessions.update({ id: session.id }, { title: newTitle });
-      return sessions.findOneByOrFail({ id: session.id });
+      return sessions.rename(session.id, newTitle);
     });
   }
 
   deleteByTitle(userId: number, title: string): Promise<void> {
     return this.mutate(userId, title, async (sessions) => {
-      const session = await this.findByTitleOrThrow(sessions, userId, title);
+      const session = await findByTitleOrThrow(sessions, userId, title);
       if (session.active) {
         throw new ActiveSessionDeletionError(title);
       }
-      await sessions.delete({ id: session.id });
+      await sessions.delete(session.id);
     });
   }
 
-  private async findByTitleOrThrow(
-    sessions: Repository<Session>,
-    userId: number,
-    title: string,
-  ): Promise<Session> {
-    // PostgreSQL text cannot hold NUL, so no stored title has one; querying would fail.
-    const session = title.includes('\u0000')
-      ? null
-      : await sessions.findOneBy({ user_id: userId, title });
-    if (!session) {
-      throw new SessionNotFoundError(userId, title);
-    }
-    return session;
-  }
-
   /**
-   * Runs `work` in a transaction holding the user's lock, then invalidates the user's
-   * cache entries once the commit is durable and before the caller answers (R8).
+   * Runs `work` under the user's lock, then invalidates the user's cache entries once
+   * the commit is durable and before the caller answers (R8).
    */
   private async mutate<T>(
     userId: number,
     title: string | undefined,
-    work: (sessions: Repository<Session>) => Promise<T>,
+    work: (sessions: SessionsRepository) => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await this.dataSource.transaction(async (manager) => {
-        await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [
-          USER_SESSIONS_LOCK_SPACE,
-          userId,
-        ]);
-        return work(manager.getRepository(Session));
-      });
+      const result = await this.sessions.inUserLock(userId, work);
       await this.cache.invalidate(userId);
       return result;
     } catch (error) {
@@ -188,22 +125,34 @@ export class SessionsService {
       // The commit may or may not have happened (e.g. the connection dropped): forget
       // what the cache holds either way.
       await this.cache.invalidate(userId);
-      throw this.translateConstraintViolation(error, userId, title);
+      throw translateConstraintViolation(error, userId, title);
     }
   }
+}
 
-  private translateConstraintViolation(
-    error: unknown,
-    userId: number,
-    title: string | undefined,
-  ): unknown {
-    const constraint = violatedUniqueConstraint(error);
-    if (constraint === 'UQ_sessions_user_id_title' && title !== undefined) {
-      return new SessionTitleTakenError(userId, title);
-    }
-    if (constraint) {
-      return new SessionConflictError(userId);
-    }
-    return error;
+async function findByTitleOrThrow(
+  sessions: SessionsRepository,
+  userId: number,
+  title: string,
+): Promise<Session> {
+  const session = await sessions.findByTitle(userId, title);
+  if (!session) {
+    throw new SessionNotFoundError(userId, title);
   }
+  return session;
+}
+
+function translateConstraintViolation(
+  error: unknown,
+  userId: number,
+  title: string | undefined,
+): unknown {
+  const constraint = violatedUniqueConstraint(error);
+  if (constraint === 'UQ_sessions_user_id_title' && title !== undefined) {
+    return new SessionTitleTakenError(userId, title);
+  }
+  if (constraint) {
+    return new SessionConflictError(userId);
+  }
+  return error;
 }

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
@@ -37,8 +38,11 @@ export interface TestAppOptions {
   database?: 'server' | 'embedded';
   /** Rewrites the database URL the service gets, e.g. to go through a fault proxy. */
   databaseUrl?: (url: string) => string;
-  /** Providers to replace, e.g. the cache strategy or its fill hook. */
-  overrides?: Array<{ provide: unknown; useValue: unknown }>;
+  /** Providers to replace, by a value or by a (test) subclass. */
+  overrides?: Array<
+    | { provide: unknown; useValue: unknown }
+    | { provide: unknown; useClass: Type }
+  >;
 }
 
 /**
@@ -87,8 +91,12 @@ export async function createTestApp(
 
   try {
     let builder = Test.createTestingModule({ imports: [AppModule] });
-    for (const { provide, useValue } of options.overrides ?? []) {
-      builder = builder.overrideProvider(provide).useValue(useValue);
+    for (const override of options.overrides ?? []) {
+      const replaced = builder.overrideProvider(override.provide);
+      builder =
+        'useClass' in override
+          ? replaced.useClass(override.useClass)
+          : replaced.useValue(override.useValue);
     }
     const moduleRef = await builder.compile();
     const app = configureApp(
