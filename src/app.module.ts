@@ -11,6 +11,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { TracingModule } from './tracing/tracing.module';
 
 @Module({
   imports: [
@@ -23,6 +24,7 @@ import { SessionsModule } from './sessions/sessions.module';
     RateLimitModule,
     HealthModule,
     SessionsModule,
+    TracingModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -1,3 +1,4 @@
+import './tracing/tracing'; // first: it instruments http, pg, ioredis and pino as they load
 import { NestFactory } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
