@@ -1,5 +1,5 @@
 import { signToken } from './auth/sign-token';
-import type { AppConfig } from './config';
+import { isHmacAlgorithm, type AppConfig } from './config';
 
 const TOKEN_HOURS = 24;
 
@@ -25,18 +25,26 @@ export function startBanner(
     `  Cache:     ${config.redis ? 'Redis (REDIS_URL / REDIS_HOST)' : 'in-process (no REDIS_URL set)'}`,
   ];
   if (config.nodeEnv !== 'production') {
-    const exp = Math.floor(Date.now() / 1000) + TOKEN_HOURS * 3600;
-    const token = signToken(
-      { sub: '1', exp },
-      config.jwt.secret,
-      config.jwt.algorithm,
-    );
-    lines.push(
-      `  Token for user 1 (valid ${TOKEN_HOURS} h; paste it into Authorize on /docs, or send "Authorization: Bearer <token>"):`,
-      `    ${token}`,
-      '  Tokens for other users: npm run token -- <user_id>',
-    );
+    lines.push(...developmentTokenLines(config.jwt));
   }
   lines.push('  Stop with Ctrl-C.');
   return lines.join('\n');
+}
+
+/** A token to try the API with or, when tokens are signed elsewhere, how to mint one. */
+function developmentTokenLines({
+  secret,
+  algorithm,
+}: AppConfig['jwt']): string[] {
+  if (secret === undefined || !isHmacAlgorithm(algorithm)) {
+    return [
+      `  Tokens (${algorithm}): npm run token -- <user_id> --key <private-key.pem>`,
+    ];
+  }
+  const exp = Math.floor(Date.now() / 1000) + TOKEN_HOURS * 3600;
+  return [
+    `  Token for user 1 (valid ${TOKEN_HOURS} h; paste it into Authorize on /docs, or send "Authorization: Bearer <token>"):`,
+    `    ${signToken({ sub: '1', exp }, secret, algorithm)}`,
+    '  Tokens for other users: npm run token -- <user_id>',
+  ];
 }

@@ -9,12 +9,18 @@ import { VerifiedTokenCache } from './verified-token-cache';
 
 const BEARER_TOKEN = /^bearer\s+\S/i;
 
+/** Words the failures of both verifiers: jsonwebtoken's (HS*) and jose's (asymmetric). */
 function describeFailure(info: unknown): string {
-  const name = (info as { name?: unknown } | undefined)?.name;
-  if (name === 'TokenExpiredError') {
+  const { name, code, claim, reason } = (info ?? {}) as Record<string, unknown>;
+  if (name === 'TokenExpiredError' || code === 'ERR_JWT_EXPIRED') {
     return 'The token has expired';
   }
-  if (name === 'NotBeforeError') {
+  if (
+    name === 'NotBeforeError' ||
+    (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' &&
+      claim === 'nbf' &&
+      reason === 'check_failed')
+  ) {
     return 'The token is not valid yet';
   }
   return 'The token is invalid';

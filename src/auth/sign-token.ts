@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
-import type { JwtAlgorithm } from '../config';
+import { CompactSign } from 'jose';
+import { createHmac, KeyObject } from 'node:crypto';
+import type { AsymmetricAlgorithm, HmacAlgorithm } from '../config';
 
-const HASH_OF: Record<JwtAlgorithm, string> = {
+const HASH_OF: Record<HmacAlgorithm, string> = {
   HS256: 'sha256',
   HS384: 'sha384',
   HS512: 'sha512',
@@ -17,7 +18,7 @@ const base64url = (value: unknown) =>
 export function signToken(
   payload: unknown,
   secret: string,
-  algorithm: JwtAlgorithm = 'HS256',
+  algorithm: HmacAlgorithm = 'HS256',
   header: Record<string, unknown> = { alg: algorithm, typ: 'JWT' },
 ): string {
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
@@ -25,4 +26,19 @@ export function signToken(
     .update(signingInput)
     .digest('base64url');
   return `${signingInput}.${signature}`;
+}
+
+/**
+ * Signs a token the way an identity provider does, with its private key (jose signs;
+ * the payload is taken as given, so tests can sign claims the service must refuse).
+ */
+export function signTokenWithKey(
+  payload: unknown,
+  privateKey: KeyObject,
+  algorithm: AsymmetricAlgorithm,
+  kid?: string,
+): Promise<string> {
+  return new CompactSign(Buffer.from(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: algorithm, typ: 'JWT', kid })
+    .sign(privateKey);
 }

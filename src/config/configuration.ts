@@ -6,8 +6,8 @@ import {
   EnvironmentVariables,
   validateEnvironment,
 } from './environment';
-
-export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512';
+import { isHmacAlgorithm, JwtAlgorithm } from './jwt-algorithms';
+import { JwtKeySource, jwtKeySource } from './jwt-keys';
 
 export interface PostgresSettings {
   url?: string;
@@ -43,8 +43,9 @@ export interface AppConfig {
   /** `undefined` selects the in-process cache. */
   redis?: RedisSettings;
   redisKeyPrefix: string;
-  jwt: {
-    secret: string;
+  jwt: JwtKeySource & {
+    /** SECRET_KEY, the key of the HS* algorithms; unset with an asymmetric one. */
+    secret?: string;
     algorithm: JwtAlgorithm;
     clockToleranceSeconds: number;
     /** Enforced only when set: tokens must carry this `aud` / `iss`. */
@@ -197,14 +198,17 @@ export function buildConfiguration(
   const production = nodeEnv === 'production';
   const dataDir = resolve(env.DATA_DIR ?? 'data');
   const postgres = postgresSettings(env);
+  const algorithm = (env.ALGORITHM ?? 'HS256') as JwtAlgorithm;
+  const hmac = isHmacAlgorithm(algorithm);
 
-  if (production && !env.SECRET_KEY) {
+  if (hmac && production && !env.SECRET_KEY) {
     throw new ConfigurationError(
       'SECRET_KEY',
       'is required when NODE_ENV=production (the HS256 secret shared with the auth service, at least 32 characters)',
     );
   }
   if (
+    hmac &&
     production &&
     env.SECRET_KEY &&
     env.SECRET_KEY.length < MIN_PRODUCTION_SECRET_LENGTH
@@ -231,8 +235,9 @@ export function buildConfiguration(
     redis: redisSettings(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
     jwt: {
-      secret: env.SECRET_KEY ?? developmentSecret(dataDir),
-      algorithm: (env.ALGORITHM ?? 'HS256') as JwtAlgorithm,
+      secret: hmac ? (env.SECRET_KEY ?? developmentSecret(dataDir)) : undefined,
+      algorithm,
+      ...jwtKeySource(env, algorithm, production),
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS ?? 30,
       audience: env.JWT_AUDIENCE,
       issuer: env.JWT_ISSUER,

@@ -12,6 +12,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { JWT_ALGORITHMS } from './jwt-algorithms';
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim())
@@ -119,8 +120,27 @@ export class EnvironmentVariables {
   SECRET_KEY?: string;
 
   @IsOptional()
-  @IsIn(['HS256', 'HS384', 'HS512'])
+  @IsIn(JWT_ALGORITHMS)
   ALGORITHM?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(16384)
+  JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @MaxLength(2048)
+  JWT_JWKS_URL?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  JWT_JWKS_CACHE_SECONDS?: number;
 
   @IsOptional()
   @Transform(toInteger)
@@ -187,9 +207,13 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** Variables whose values must never appear in a message or a log line. */
+/**
+ * Variables whose values must never appear in a message or a log line (JWT_PUBLIC_KEY
+ * is public, but a private key pasted there by mistake is not).
+ */
 const SECRET_VARIABLES = new Set([
   'SECRET_KEY',
+  'JWT_PUBLIC_KEY',
   'DB_PASS',
   'DATABASE_URL',
   'REDIS_URL',

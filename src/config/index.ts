@@ -1,3 +1,4 @@
 export * from './configuration';
+export * from './jwt-algorithms';
 export { ConfigurationError } from './environment';
 export { AppConfigModule } from './config.module';
