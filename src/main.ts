@@ -11,7 +11,7 @@ import {
   createFastifyAdapter,
   NEST_APP_OPTIONS,
 } from './configure-app';
-import { EmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedPostgres } from './database/embedded/embedded-postgres';
 import { startBanner } from './start-banner';
 
 async function bootstrap(): Promise<void> {

@@ -7,7 +7,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRunning } from '../src/database/embedded-postgres.process';
+import { isRunning } from '../src/database/embedded/process-status';
 import {
   bareEnvironment,
   mintToken,

@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config';
 import { buildDataSourceOptions } from './database.options';
-import { EmbeddedPostgres } from './embedded-postgres';
-import { EmbeddedPostgresModule } from './embedded-postgres.module';
+import { EmbeddedPostgres } from './embedded/embedded-postgres';
+import { EmbeddedPostgresModule } from './embedded/embedded-postgres.module';
 import { MigrationRunner } from './migration-runner';
 
 @Module({

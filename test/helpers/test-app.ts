@@ -9,7 +9,7 @@ import {
   NEST_APP_OPTIONS,
 } from '../../src/configure-app';
 import { ContractViolationError, ResponseRecorder } from './openapi-contract';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgres } from '../../src/database/embedded/embedded-postgres';
 import { createEmbeddedDataDir } from './embedded-data-dir';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { TestRedis } from './test-redis';

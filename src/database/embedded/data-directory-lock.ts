@@ -1,7 +1,7 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedDatabaseError } from './embedded-database.error';
-import { isRunning, startTimeOf } from './embedded-postgres.process';
+import { isRunning, startTimeOf } from './process-status';
 
 const LOCK_FILE = 'service.pid';
 

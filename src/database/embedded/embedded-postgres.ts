@@ -24,21 +24,21 @@ import {
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import type { AppConfig, PostgresSettings } from '../config';
+import type { AppConfig, PostgresSettings } from '../../config';
 import { DataDirectoryLock } from './data-directory-lock';
 import { EmbeddedDatabaseError } from './embedded-database.error';
 import {
   locatePostgresBinaries,
   PostgresBinaries,
-} from './embedded-postgres.binaries';
+} from './postgres-binaries';
 import {
   commandOf,
   delay,
   isRunning,
   isZombie,
   waitForExit,
-} from './embedded-postgres.process';
-import { freePort } from '../common/free-port';
+} from './process-status';
+import { freePort } from '../../common/free-port';
 
 const SUPERUSER = 'postgres';
 const DATABASE = 'sessions';
