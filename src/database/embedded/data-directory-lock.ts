@@ -1,3 +1,4 @@
+// One running service per data directory, through a pid file.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedDatabaseError } from './embedded-database.error';

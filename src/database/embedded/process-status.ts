@@ -1,3 +1,4 @@
+// What the kernel says about a process: running, zombie, start time, parent, command.
 import { readFileSync } from 'node:fs';
 
 /**
