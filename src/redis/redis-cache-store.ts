@@ -1,6 +1,7 @@
+// The cache store on Redis: fenced reads and fills behind a timeout and a circuit breaker.
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import Redis, { Cluster, ReplyError } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import type { RedisSettings } from '../config';
 import {
   CacheRead,
@@ -9,101 +10,17 @@ import {
   FENCE_PREFIX,
   WindowCount,
 } from './cache-store';
-import {
-  COUNT_IN_WINDOW_SCRIPT,
-  FILL_OVER_WRONG_TYPE_SCRIPT,
-  FILL_SCRIPT,
-} from './cache-scripts';
 import { CircuitBreaker } from './circuit-breaker';
+import { FenceReplayQueue } from './fence-replay-queue';
+import {
+  createRedisClient,
+  REDIS_CONNECT_TIMEOUT_MS,
+  ScriptedRedis,
+} from './redis-client';
+import { CLUSTER_UNAVAILABLE } from './redis-cluster';
 
-/** Redis answers in well under a millisecond here; 250 ms means it is not answering. */
-export const REDIS_COMMAND_TIMEOUT_MS = 250;
-const REDIS_CONNECT_TIMEOUT_MS = 1_000;
-const CLUSTER_SLOTS_REFRESH_MS = 2_000;
 const BREAKER_FAILURE_THRESHOLD = 2;
 const BREAKER_PROBE_INTERVAL_MS = 500;
-const MAX_PENDING_FENCES = 100_000;
-const REPLAY_BATCH_SIZE = 500;
-
-interface Scripts {
-  fenceFill(
-    key: string,
-    expectation: 'nil' | 'eq',
-    expected: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<number>;
-  fillOverWrongType(
-    key: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<number>;
-  countInWindow(key: string, windowMs: number): Promise<[number, number]>;
-}
-
-type ScriptedRedis = (Redis | Cluster) & Scripts;
-
-/**
- * Cluster replies that mean "this slot cannot be served now": availability failures
- * for the breaker, unlike WRONGTYPE, which is about the value at the key.
- */
-const CLUSTER_UNAVAILABLE = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)/;
-
-/**
- * A single Redis or, with `clusterNodes`, a Redis Cluster client, with the same short
- * timeouts and no offline queue. Every command and script the store sends touches
- * exactly one key, so each one stays inside one hash slot.
- */
-function createClient(
-  settings: RedisSettings,
-  keyPrefix: string,
-): Redis | Cluster {
-  const options = {
-    keyPrefix,
-    lazyConnect: true,
-    enableAutoPipelining: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-  };
-  const retry = (attempt: number) => Math.min(attempt * 100, 1_000);
-  if (settings.clusterNodes) {
-    const { enableOfflineQueue, enableAutoPipelining, lazyConnect, ...node } =
-      options;
-    const cluster = new Cluster(settings.clusterNodes, {
-      enableOfflineQueue,
-      enableAutoPipelining,
-      lazyConnect,
-      clusterRetryStrategy: retry,
-      slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
-      // Re-reads the slot map, so a master that comes back is reconnected within seconds.
-      slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
-      // ioredis retries these for up to 16 × 100 ms by default; fail at once instead,
-      // the breaker and PostgreSQL take over (a request must never wait on the cache).
-      retryDelayOnClusterDown: 0,
-      retryDelayOnFailover: 0,
-      redisOptions: node,
-    });
-    // Node connections open lazily, and without an offline queue a command racing a
-    // connection that is still opening fails: open each one as soon as it is known.
-    cluster.on('+node', (redis: Redis) => {
-      if (redis.status === 'wait') {
-        redis.connect().catch(() => undefined);
-      }
-    });
-    return cluster;
-  }
-  return settings.url
-    ? new Redis(settings.url, { ...options, retryStrategy: retry })
-    : new Redis({
-        ...options,
-        retryStrategy: retry,
-        host: settings.host,
-        port: settings.port,
-        db: settings.db,
-      });
-}
 
 /**
  * Redis behind a short command timeout, no offline queue and a circuit breaker, so a
@@ -115,23 +32,11 @@ export class RedisCacheStore extends CacheStore {
   private readonly breaker: CircuitBreaker;
   private readonly fencePrefix = `${FENCE_PREFIX}${randomBytes(6).toString('hex')}:`;
   private fenceCounter = 0;
-  private readonly pendingFences = new Map<string, number>();
+  private readonly pendingFences = new FenceReplayQueue();
 
   constructor(settings: RedisSettings, keyPrefix: string) {
     super();
-    this.client = createClient(settings, keyPrefix) as ScriptedRedis;
-    this.client.defineCommand('fenceFill', {
-      numberOfKeys: 1,
-      lua: FILL_SCRIPT,
-    });
-    this.client.defineCommand('fillOverWrongType', {
-      numberOfKeys: 1,
-      lua: FILL_OVER_WRONG_TYPE_SCRIPT,
-    });
-    this.client.defineCommand('countInWindow', {
-      numberOfKeys: 1,
-      lua: COUNT_IN_WINDOW_SCRIPT,
-    });
+    this.client = createRedisClient(settings, keyPrefix);
     this.client.on('error', () => {
       // reported through the circuit breaker; ioredis keeps reconnecting on its own
     });
@@ -207,9 +112,16 @@ export class RedisCacheStore extends CacheStore {
 
   async fence(keys: string[], ttlSeconds: number): Promise<void> {
     const written = await this.run(() => this.writeFences(keys, ttlSeconds));
-    if (!written) {
-      this.rememberFences(keys, ttlSeconds);
+    if (written) {
+      return;
     }
+    if (!this.pendingFences.remember(keys, ttlSeconds)) {
+      this.logger.error(
+        `More than ${this.pendingFences.limit} cache invalidations are waiting for Redis; later ones are dropped and may be served stale until their TTL`,
+      );
+      return;
+    }
+    this.breaker.open();
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
@@ -294,39 +206,10 @@ export class RedisCacheStore extends CacheStore {
     return true;
   }
 
-  private rememberFences(keys: string[], ttlSeconds: number): void {
-    if (this.pendingFences.size >= MAX_PENDING_FENCES) {
-      this.logger.error(
-        `More than ${MAX_PENDING_FENCES} cache invalidations are waiting for Redis; later ones are dropped and may be served stale until their TTL`,
-      );
-      return;
-    }
-    keys.forEach((key) => this.pendingFences.set(key, ttlSeconds));
-    this.breaker.open();
-  }
-
-  /** Replays until none is left, including fences remembered while replaying. */
-  private async replayPendingFences(): Promise<void> {
-    while (this.pendingFences.size > 0) {
-      const batch = [...this.pendingFences].slice(0, REPLAY_BATCH_SIZE);
-      batch.forEach(([key]) => this.pendingFences.delete(key));
-      try {
-        await Promise.all(
-          batch.map(([key, ttlSeconds]) => this.writeFences([key], ttlSeconds)),
-        );
-      } catch (error) {
-        for (const [key, ttlSeconds] of batch) {
-          if (!this.pendingFences.has(key)) {
-            this.pendingFences.set(key, ttlSeconds);
-          }
-        }
-        throw error;
-      }
-    }
-  }
-
   private async probe(): Promise<void> {
     await this.client.ping();
-    await this.replayPendingFences();
+    await this.pendingFences.replay((key, ttlSeconds) =>
+      this.writeFences([key], ttlSeconds),
+    );
   }
 }
