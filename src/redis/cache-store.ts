@@ -44,10 +44,6 @@ export abstract class CacheStore {
 
   abstract fence(keys: string[], ttlSeconds: number): Promise<void>;
 
-  /** Plain write and delete, for the naive strategy kept to demonstrate the race. */
-  abstract set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  abstract delete(keys: string[]): Promise<void>;
-
   /** Counts a hit in a fixed window; `undefined` when the backend is unavailable. */
   abstract countInWindow(
     key: string,

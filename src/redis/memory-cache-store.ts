@@ -49,16 +49,6 @@ export class MemoryCacheStore extends CacheStore {
     return Promise.resolve();
   }
 
-  set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.put(key, value, ttlSeconds * 1000);
-    return Promise.resolve();
-  }
-
-  delete(keys: string[]): Promise<void> {
-    keys.forEach((key) => this.entries.delete(key));
-    return Promise.resolve();
-  }
-
   countInWindow(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
     const entry = this.entries.get(key);

@@ -124,14 +124,6 @@ export class RedisCacheStore extends CacheStore {
     this.breaker.open();
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.run(() => this.client.set(key, value, 'EX', ttlSeconds));
-  }
-
-  async delete(keys: string[]): Promise<void> {
-    await this.run(() => Promise.all(keys.map((key) => this.client.del(key))));
-  }
-
   async countInWindow(
     key: string,
     windowMs: number,
