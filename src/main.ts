@@ -37,6 +37,7 @@ async function bootstrap(): Promise<void> {
       },
       `http://localhost:${boundPort}`,
       app.get(EmbeddedPostgres).connectionUrl,
+      app.get(EmbeddedPostgres).dataHome,
     ),
   );
 }

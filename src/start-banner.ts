@@ -12,6 +12,7 @@ export function startBanner(
   config: Pick<AppConfig, 'nodeEnv' | 'dataDir' | 'redis' | 'jwt'>,
   baseUrl: string,
   embeddedDatabaseUrl?: string,
+  embeddedDataHome = config.dataDir,
 ): string {
   const lines = [
     `Session service listening on ${baseUrl}`,
@@ -19,7 +20,7 @@ export function startBanner(
     `  API docs:  ${baseUrl}/docs`,
     `  Database:  ${
       embeddedDatabaseUrl
-        ? `embedded PostgreSQL, data in ${config.dataDir} (${embeddedDatabaseUrl})`
+        ? `embedded PostgreSQL, data in ${embeddedDataHome} (${embeddedDatabaseUrl})`
         : 'PostgreSQL server (DATABASE_URL / DB_HOST)'
     }`,
     `  Cache:     ${config.redis ? 'Redis (REDIS_URL / REDIS_HOST)' : 'in-process (no REDIS_URL set)'}`,

