@@ -11,7 +11,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
-import { FILL_SCRIPT } from '../../src/redis/cache-scripts';
+import {
+  CacheScriptCommands,
+  FILL_SCRIPT,
+} from '../../src/redis/cache-scripts';
 
 const LOCK_SPACE = 0x5e55_1011;
 const TTL_SECONDS = 3600;
@@ -20,15 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PLAIN_DECIMAL = /^[1-9][0-9]{0,9}$/;
 const ACTIVATE_PREFIX = '/api/v1/sessions/active/';
 
-type FloorRedis = Redis & {
-  fenceFill(
-    key: string,
-    expectation: 'nil' | 'eq',
-    expected: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<number>;
-};
+type FloorRedis = Redis & Pick<CacheScriptCommands, 'fenceFill'>;
 
 const secret = Buffer.from(process.env.SECRET_KEY ?? '');
 const expectedHeader = Buffer.from(

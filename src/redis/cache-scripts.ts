@@ -30,3 +30,20 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {count, ttl}`;
+
+/** The scripts as commands of a client they are defined on (`defineCommand`). */
+export interface CacheScriptCommands {
+  fenceFill(
+    key: string,
+    expectation: 'nil' | 'eq',
+    expected: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<number>;
+  fillOverWrongType(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<number>;
+  countInWindow(key: string, windowMs: number): Promise<[number, number]>;
+}

@@ -2,6 +2,7 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { RedisSettings } from '../config';
 import {
+  CacheScriptCommands,
   COUNT_IN_WINDOW_SCRIPT,
   FILL_OVER_WRONG_TYPE_SCRIPT,
   FILL_SCRIPT,
@@ -12,23 +13,7 @@ import { createClusterClient } from './redis-cluster';
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 export const REDIS_CONNECT_TIMEOUT_MS = 1_000;
 
-interface Scripts {
-  fenceFill(
-    key: string,
-    expectation: 'nil' | 'eq',
-    expected: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<number>;
-  fillOverWrongType(
-    key: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<number>;
-  countInWindow(key: string, windowMs: number): Promise<[number, number]>;
-}
-
-export type ScriptedRedis = (Redis | Cluster) & Scripts;
+export type ScriptedRedis = (Redis | Cluster) & CacheScriptCommands;
 
 /**
  * A single Redis or, with `clusterNodes`, a Redis Cluster client, with the same short
