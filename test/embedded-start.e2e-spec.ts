@@ -3,10 +3,11 @@ import {
   mkdtempSync,
   readFileSync,
   chmodSync,
+  rmdirSync,
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isRunning } from '../src/database/embedded/process-status';
 import {
   bareEnvironment,
@@ -229,6 +230,11 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
       rmSync(privateHome, { recursive: true, force: true });
       if (home !== privateDir) {
         rmSync(home, { recursive: true, force: true });
+        try {
+          rmdirSync(dirname(home));
+        } catch {
+          // Not empty: something else (a copy of the binaries) lives there too.
+        }
       }
     }
   });
