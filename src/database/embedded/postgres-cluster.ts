@@ -11,7 +11,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EmbeddedDatabaseError } from './embedded-database.error';
 import { Account, SUPERUSER } from './postgres-account';
 import type { PostgresBinaries } from './postgres-binaries';
@@ -86,7 +86,7 @@ export function readPassword(file: string): string {
     return readFileSync(file, 'utf8').trim();
   } catch {
     throw new EmbeddedDatabaseError(
-      `The password of the embedded PostgreSQL (${file}) is missing: restore it, or delete the data directory to start afresh`,
+      `The password of the embedded PostgreSQL (${file}) is missing: restore it, or delete ${dirname(file)} to start afresh`,
     );
   }
 }
