@@ -1,8 +1,8 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
-import { RequestValidationError } from './common/request-validation.error';
+import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { RequestValidationError } from './common/errors';
 import { AppConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';

@@ -7,18 +7,18 @@ import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { PROBLEM_CONTENT_TYPE } from './common/problem';
-import { RequestValidationError } from './common/request-validation.error';
+import { PROBLEM_CONTENT_TYPE } from './common/filters/problem';
+import {
+  MalformedJsonError,
+  MalformedUrlError,
+  RequestValidationError,
+  UnsupportedContentEncodingError,
+} from './common/errors';
 import { SECURITY_HEADERS } from './common/security-headers';
 import type { AppConfig } from './config';
 import { Logger } from 'nestjs-pino';
 import { tagRouteTemplates } from './common/route-template';
-import {
-  MalformedJsonError,
-  MalformedUrlError,
-  toProblem,
-  UnsupportedContentEncodingError,
-} from './common/to-problem';
+import { toProblem } from './common/filters/to-problem';
 import { logRequests } from './logging/request-log';
 import { instrumentHttp } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';

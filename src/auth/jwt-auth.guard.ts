@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticationError } from '../common/authentication.error';
+import { AuthenticationError } from '../common/errors';
 import type { AuthenticatedUser } from './authenticated-user';
 import { IS_PUBLIC } from './public.decorator';
 import { VerifiedTokenCache } from './verified-token-cache';

@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticationError } from '../common/authentication.error';
+import { AuthenticationError } from '../common/errors';
 import { JwtStrategy } from './jwt.strategy';
 import { parseUserId } from './user-id';
 import { VerifiedTokenCache } from './verified-token-cache';

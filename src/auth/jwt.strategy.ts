@@ -9,7 +9,7 @@ import {
   Strategy,
   type StrategyOptionsWithRequest,
 } from 'passport-jwt';
-import { AuthenticationError } from '../common/authentication.error';
+import { AuthenticationError } from '../common/errors';
 import { isHmacAlgorithm, type AppConfig } from '../config';
 import type { AuthenticatedUser } from './authenticated-user';
 import { JwksKeySet } from './jwks-key-set';

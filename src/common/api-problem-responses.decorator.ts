@@ -4,18 +4,17 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { AuthenticationError } from './authentication.error';
-import { PROBLEM_CONTENT_TYPE } from './problem';
-import { ProblemDetailsDto } from './problem-details.dto';
-import { RateLimitedError } from './rate-limited.error';
-import { RequestValidationError } from './request-validation.error';
 import {
-  INTERNAL_ERROR,
+  AuthenticationError,
   MalformedJsonError,
   MalformedUrlError,
-  toProblem,
+  RateLimitedError,
+  RequestValidationError,
   UnsupportedContentEncodingError,
-} from './to-problem';
+} from './errors';
+import { PROBLEM_CONTENT_TYPE } from './filters/problem';
+import { INTERNAL_ERROR, toProblem } from './filters/to-problem';
+import { ProblemDetailsDto } from './problem-details.dto';
 
 const EXAMPLE_REQUEST_ID = 'b3c1c7a4-6f3e-4f7e-9a51-0d2f6c1a9e11';
 

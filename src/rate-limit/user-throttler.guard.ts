@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../auth';
-import { RateLimitedError } from '../common/rate-limited.error';
+import { RateLimitedError } from '../common/errors';
 
 type MaybeAuthenticated = FastifyRequest & { user?: AuthenticatedUser };
 

@@ -1,7 +1,7 @@
 /** The example problems and path parameter the sessions routes document in OpenAPI. */
 import type { ApiParamOptions } from '@nestjs/swagger';
 import type { ProblemCase } from '../common/api-problem-responses.decorator';
-import { RequestValidationError } from '../common/request-validation.error';
+import { RequestValidationError } from '../common/errors';
 import {
   ActiveSessionDeletionError,
   NoActiveSessionError,

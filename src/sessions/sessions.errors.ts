@@ -1,4 +1,4 @@
-import { DomainError } from '../common/domain-error';
+import { DomainError } from '../common/errors';
 
 export class SessionNotFoundError extends DomainError {
   readonly code = 'session-not-found';

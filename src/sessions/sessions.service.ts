@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DomainError } from '../common/domain-error';
+import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config';
 import { violatedUniqueConstraint } from '../database/database-errors';
 import { Session } from './session.entity';

@@ -1,12 +1,8 @@
 import { STATUS_CODES } from 'node:http';
+import type { FieldError } from '../errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_PREFIX = 'urn:session-service:problem:';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 /** RFC 9457 problem details; `detail` is what the FastAPI service's clients read. */
 export interface ProblemDetails {

@@ -8,12 +8,14 @@ import { QueryFailedError } from 'typeorm';
 import {
   SessionNotFoundError,
   SessionTitleTakenError,
-} from '../sessions/sessions.errors';
-import { AuthenticationError } from './authentication.error';
+} from '../../sessions/sessions.errors';
+import {
+  AuthenticationError,
+  MalformedJsonError,
+  RateLimitedError,
+  RequestValidationError,
+} from '../errors';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { RateLimitedError } from './rate-limited.error';
-import { RequestValidationError } from './request-validation.error';
-import { MalformedJsonError } from './to-problem';
 
 interface Sent {
   status: number;

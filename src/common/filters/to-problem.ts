@@ -1,10 +1,16 @@
 import { HttpException } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../database/database-errors';
-import { AuthenticationError } from './authentication.error';
-import { DomainError, DomainErrorKind } from './domain-error';
+import { isDatabaseUnavailable } from '../../database/database-errors';
+import {
+  AuthenticationError,
+  DomainError,
+  DomainErrorKind,
+  MalformedJsonError,
+  MalformedUrlError,
+  RateLimitedError,
+  RequestValidationError,
+  UnsupportedContentEncodingError,
+} from '../errors';
 import { Problem } from './problem';
-import { RateLimitedError } from './rate-limited.error';
-import { RequestValidationError } from './request-validation.error';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -25,29 +31,6 @@ const FIXED_DETAILS: Record<number, string> = {
   415: 'The request body must be application/json',
   431: 'The request headers are too large',
 };
-
-export class MalformedJsonError extends Error {
-  constructor() {
-    super('The request body is not valid JSON');
-    this.name = 'MalformedJsonError';
-  }
-}
-
-export class MalformedUrlError extends Error {
-  constructor() {
-    super('The URL path contains a malformed percent-escape');
-    this.name = 'MalformedUrlError';
-  }
-}
-
-export class UnsupportedContentEncodingError extends Error {
-  constructor() {
-    super(
-      'Compressed request bodies are not accepted; send identity-encoded JSON',
-    );
-    this.name = 'UnsupportedContentEncodingError';
-  }
-}
 
 /** Problems for expected failures; `undefined` for an unexpected error (a 500). */
 export function toProblem(error: unknown): Problem | undefined {
