@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { routeTemplateOf } from '../common/route-template';
+import { routeTemplateOf } from '../http/route-template';
 
 /**
  * One JSON line per request, written when the response is done: method, route template

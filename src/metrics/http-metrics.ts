@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { routeTemplateOf } from '../common/route-template';
+import { routeTemplateOf } from '../http/route-template';
 import type { MetricsService } from './metrics.service';
 
 const KNOWN_METHODS = new Set([

@@ -6,7 +6,7 @@ import type {
   SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import type { IncomingMessage } from 'node:http';
-import { routeTemplateOf, UNMATCHED_ROUTE } from '../common/route-template';
+import { routeTemplateOf, UNMATCHED_ROUTE } from '../http/route-template';
 
 /**
  * At the start of a server span: the raw path and query string (titles travel in

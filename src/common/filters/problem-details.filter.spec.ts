@@ -15,7 +15,15 @@ import {
   RateLimitedError,
   RequestValidationError,
 } from '../errors';
+import { SECURITY_HEADERS } from '../../http/security-headers';
 import { ProblemDetailsFilter } from './problem-details.filter';
+
+/** What every problem on an API path carries besides its own headers. */
+const EDGE_HEADERS = {
+  ...SECURITY_HEADERS,
+  'x-request-id': 'req-1',
+  'cache-control': 'no-store',
+};
 
 interface Sent {
   status: number;
@@ -32,6 +40,10 @@ function respond(error: unknown): Sent {
       Object.assign(sent.headers!, headers),
       reply
     ),
+    header: (name: string, value: string) => (
+      (sent.headers![name] = value),
+      reply
+    ),
     type: (type: string) => ((sent.type = type), reply),
     send: (body: Record<string, unknown>) => ((sent.body = body), reply),
   };
@@ -40,6 +52,7 @@ function respond(error: unknown): Sent {
       getRequest: () => ({
         id: 'req-1',
         method: 'GET',
+        url: '/api/v1/x',
         routeOptions: { url: '/x' },
       }),
       getResponse: () => reply,
@@ -81,9 +94,11 @@ describe('ProblemDetailsFilter', () => {
 
   it('challenges with WWW-Authenticate on 401', () => {
     expect(respond(new AuthenticationError('no', false)).headers).toEqual({
+      ...EDGE_HEADERS,
       'WWW-Authenticate': 'Bearer',
     });
     expect(respond(new AuthenticationError('bad', true)).headers).toEqual({
+      ...EDGE_HEADERS,
       'WWW-Authenticate': 'Bearer error="invalid_token"',
     });
   });

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { sendProblem } from '../../http/problem-reply';
 import { INTERNAL_ERROR, toProblem } from './to-problem';
 
-/** The single place where any error becomes an `application/problem+json` response. */
+/** Where any error a request handler raises becomes an `application/problem+json` response. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemDetailsFilter.name);
@@ -21,11 +21,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         err: error,
       });
     }
-    const answer = problem ?? INTERNAL_ERROR;
-    void reply
-      .status(answer.status)
-      .headers(answer.headers)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(answer.toBody(request.id));
+    sendProblem(request, reply, problem ?? INTERNAL_ERROR);
   }
 }
