@@ -58,6 +58,17 @@ export interface AppConfig {
   maxSessionsPerUser: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Bounds on idle and slow connections, applied to the HTTP server. */
+  httpTimeouts: HttpTimeouts;
+}
+
+export interface HttpTimeouts {
+  /** An idle keep-alive connection is closed this long after its last response. */
+  keepAliveTimeoutMs: number;
+  /** A connection whose request headers are not all in by then is answered 408. */
+  headersTimeoutMs: number;
+  /** Likewise for the whole request, body included. */
+  requestTimeoutMs: number;
 }
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -190,6 +201,23 @@ function developmentSecret(dataDir: string): string {
   }
 }
 
+function httpTimeouts(env: EnvironmentVariables): HttpTimeouts {
+  const timeouts = {
+    // Fastify's default: above the 60 s idle timeout of common load balancers, so the
+    // balancer, not the service, closes an idle connection first.
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 72000,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? 10000,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 30000,
+  };
+  if (timeouts.requestTimeoutMs < timeouts.headersTimeoutMs) {
+    throw new ConfigurationError(
+      'HTTP_REQUEST_TIMEOUT_MS',
+      `must be at least HTTP_HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}), since the request includes its headers (got ${timeouts.requestTimeoutMs})`,
+    );
+  }
+  return timeouts;
+}
+
 export function buildConfiguration(
   raw: Record<string, unknown> = process.env,
 ): AppConfig {
@@ -247,5 +275,6 @@ export function buildConfiguration(
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER ?? 1000,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     logLevel: env.LOG_LEVEL ?? 'info',
+    httpTimeouts: httpTimeouts(env),
   };
 }
