@@ -8,6 +8,10 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config';
 import { API_PREFIX } from './http/api-prefix';
+import {
+  applyConnectionLimits,
+  DEADLINE_CHECKS,
+} from './http/connection-limits';
 import { answerFrameworkError } from './http/framework-errors';
 import {
   BODY_LIMIT_BYTES,
@@ -34,6 +38,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     genReqId: requestIdOf,
     requestIdHeader: false,
     return503OnClosing: true,
+    http: DEADLINE_CHECKS,
     frameworkErrors: answerFrameworkError,
     routerOptions: {
       ignoreTrailingSlash: true,
@@ -67,6 +72,10 @@ export function configureApp(
   const fastify = app.getHttpAdapter().getInstance();
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   app.useLogger(app.get(Logger));
+  applyConnectionLimits(
+    app.getHttpServer(),
+    config.getOrThrow('httpTimeouts', { infer: true }),
+  );
 
   installOnRequestHook(fastify);
   const corsOrigins = config.getOrThrow('corsOrigins', { infer: true });
