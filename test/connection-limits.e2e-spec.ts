@@ -99,6 +99,26 @@ function trickle(socket: Socket, text: string, everyMs: number): () => number {
   return () => sent;
 }
 
+/** Closed once `boundMs` had passed, and at most `lateByUpTo` (plus slack) after it. */
+function expectWithinBound(
+  elapsedMs: number,
+  boundMs: number,
+  lateByUpTo: number,
+): void {
+  expect(elapsedMs).toBeGreaterThanOrEqual(boundMs - EARLY_MS);
+  expect(elapsedMs).toBeLessThan(boundMs + lateByUpTo + SLACK_MS);
+}
+
+/** The server answered 408 and closed the connection at the first check past `boundMs`. */
+async function expectRequestTimeout(
+  connection: Connection,
+  boundMs: number,
+): Promise<void> {
+  const lifetime = (await connection.closed) - connection.openedAt;
+  expect(connection.received).toMatch(REQUEST_TIMEOUT_LINE);
+  expectWithinBound(lifetime, boundMs, CHECK_INTERVAL_MS);
+}
+
 describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
   let t: TestApp;
   let port: number;
@@ -124,13 +144,7 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
   });
 
   it('answers 408 and closes a connection that never sends a byte, within the headers bound', async () => {
-    const idle = await open(port);
-    const lifetime = (await idle.closed) - idle.openedAt;
-    expect(lifetime).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - EARLY_MS);
-    expect(lifetime).toBeLessThan(
-      HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS,
-    );
-    expect(idle.received).toMatch(REQUEST_TIMEOUT_LINE);
+    await expectRequestTimeout(await open(port), HEADERS_TIMEOUT_MS);
   });
 
   it('closes 100 never-used connections within the bound while serving a normal request', async () => {
@@ -158,10 +172,10 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
     expect(client.received).toContain(
       `\r\nKeep-Alive: timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}\r\n`,
     );
-    const idleFor = closedAt - client.firstByteAt!;
-    expect(idleFor).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - EARLY_MS);
-    expect(idleFor).toBeLessThan(
-      KEEP_ALIVE_TIMEOUT_MS + KEEP_ALIVE_BUFFER_MS + SLACK_MS,
+    expectWithinBound(
+      closedAt - client.firstByteAt!,
+      KEEP_ALIVE_TIMEOUT_MS,
+      KEEP_ALIVE_BUFFER_MS,
     );
   });
 
@@ -169,13 +183,8 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
     const client = await open(port);
     const headers = `GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'x'.repeat(60)}\r\n\r\n`;
     const sent = trickle(client.socket, headers, 200);
-    const lifetime = (await client.closed) - client.openedAt;
+    await expectRequestTimeout(client, HEADERS_TIMEOUT_MS);
     expect(sent()).toBeLessThan(headers.length);
-    expect(client.received).toMatch(REQUEST_TIMEOUT_LINE);
-    expect(lifetime).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - EARLY_MS);
-    expect(lifetime).toBeLessThan(
-      HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS,
-    );
   });
 
   it('answers 408 to a body sent one byte every 200 ms, within the request bound', async () => {
@@ -193,13 +202,8 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
       ].join('\r\n'),
     );
     const sent = trickle(client.socket, body, 200);
-    const lifetime = (await client.closed) - client.openedAt;
+    await expectRequestTimeout(client, REQUEST_TIMEOUT_MS);
     expect(sent()).toBeLessThan(body.length);
-    expect(client.received).toMatch(REQUEST_TIMEOUT_LINE);
-    expect(lifetime).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - EARLY_MS);
-    expect(lifetime).toBeLessThan(
-      REQUEST_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS,
-    );
   });
 
   it('serves requests one after another on a kept-alive connection', async () => {
