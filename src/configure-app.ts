@@ -12,6 +12,7 @@ import {
   applyConnectionLimits,
   DEADLINE_CHECKS,
 } from './http/connection-limits';
+import { answerClientError } from './http/client-errors';
 import { answerFrameworkError } from './http/framework-errors';
 import {
   BODY_LIMIT_BYTES,
@@ -40,6 +41,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     return503OnClosing: true,
     http: DEADLINE_CHECKS,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     routerOptions: {
       ignoreTrailingSlash: true,
       maxParamLength: 4096,

@@ -116,6 +116,9 @@ async function expectRequestTimeout(
 ): Promise<void> {
   const lifetime = (await connection.closed) - connection.openedAt;
   expect(connection.received).toMatch(REQUEST_TIMEOUT_LINE);
+  expect(connection.received).toMatch(
+    /\r\ncontent-type: application\/problem\+json\r\n[\s\S]*\r\n\r\n\{"type":"about:blank","title":"Request Timeout","status":408,"detail":"The request did not arrive in time"\}$/,
+  );
   expectWithinBound(lifetime, boundMs, CHECK_INTERVAL_MS);
 }
 
@@ -204,6 +207,19 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
     const sent = trickle(client.socket, body, 200);
     await expectRequestTimeout(client, REQUEST_TIMEOUT_MS);
     expect(sent()).toBeLessThan(body.length);
+  });
+
+  it('answers headers over the size limit with a 431 problem and closes', async () => {
+    const client = await open(port);
+    client.socket.write(
+      `GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'x'.repeat(20_000)}\r\n\r\n`,
+    );
+    await client.closed;
+    expect(client.received).toMatch(/^HTTP\/1\.1 431 /);
+    expect(client.received).toContain(
+      '\r\ncontent-type: application/problem+json\r\n',
+    );
+    expect(client.received).toContain('"status":431');
   });
 
   it('serves requests one after another on a kept-alive connection', async () => {

@@ -22,10 +22,11 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
  * Fixed details for statuses whose framework messages could echo the request (a JSON
  * parser quotes the payload) or reveal internals.
  */
-const FIXED_DETAILS: Record<number, string> = {
+export const FIXED_DETAILS: Record<number, string> = {
   400: 'The request is malformed',
   404: 'No route matches this method and path',
   405: 'Method not allowed on this path',
+  408: 'The request did not arrive in time',
   413: 'The request body exceeds 16 KiB',
   414: 'The request URI is too long',
   415: 'The request body must be application/json',
