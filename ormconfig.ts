@@ -1,12 +1,12 @@
 import { config as loadDotEnv } from 'dotenv';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { buildConfiguration } from './src/config';
+import { buildConfiguration, withDevelopmentSecret } from './src/config';
 import { buildDataSourceOptions } from './src/database/database.options';
 
 loadDotEnv({ quiet: true });
 
-const config = buildConfiguration(process.env);
+const config = buildConfiguration(withDevelopmentSecret(process.env));
 if (!config.postgres) {
   throw new Error(
     'The TypeORM CLI needs a database: set DATABASE_URL or DB_HOST/DB_PORT/DB_USER/DB_PASS/DB_NAME',

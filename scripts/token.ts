@@ -9,6 +9,7 @@ import {
   type AsymmetricAlgorithm,
   buildConfiguration,
   isHmacAlgorithm,
+  withDevelopmentSecret,
 } from '../src/config';
 
 loadDotEnv({ quiet: true });
@@ -59,7 +60,7 @@ function sign(): string | Promise<string> {
     if (values.alg !== undefined || values.kid !== undefined) {
       fail(`--alg and --kid go with --key\n${USAGE}`);
     }
-    const { jwt } = buildConfiguration(process.env);
+    const { jwt } = buildConfiguration(withDevelopmentSecret(process.env));
     if (jwt.secret === undefined || !isHmacAlgorithm(jwt.algorithm)) {
       return fail(
         `ALGORITHM=${jwt.algorithm} tokens are signed with a private key: pass --key <private-key.pem>`,

@@ -1,9 +1,9 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
 import { RequestValidationError } from './common/errors';
-import { AppConfigModule } from './config';
+import { AppConfig, AppConfigModule } from './config';
 import { DatabaseModule } from './database/database.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { HealthModule } from './health/health.module';
@@ -15,7 +15,6 @@ import { TracingModule } from './tracing/tracing.module';
 
 @Module({
   imports: [
-    AppConfigModule,
     LoggingModule,
     DatabaseModule,
     RedisModule,
@@ -39,4 +38,9 @@ import { TracingModule } from './tracing/tracing.module';
     },
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /** The application over one configuration, built once by its caller (main.ts, a test). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: AppModule, imports: [AppConfigModule.forRoot(config)] };
+  }
+}

@@ -1,11 +1,14 @@
 import './tracing/tracing'; // first: it instruments http, pg, ioredis and pino as they load
+import { config as loadDotEnv } from 'dotenv';
 import { NestFactory } from '@nestjs/core';
-import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config';
-import { buildConfiguration, ConfigurationError } from './config';
+import {
+  buildConfiguration,
+  ConfigurationError,
+  withDevelopmentSecret,
+} from './config';
 import {
   configureApp,
   createFastifyAdapter,
@@ -15,26 +18,20 @@ import { EmbeddedPostgres } from './database/embedded/embedded-postgres';
 import { startBanner } from './start-banner';
 
 async function bootstrap(): Promise<void> {
-  // Checked before Nest starts, so a bad variable is one line, not a stack trace.
-  buildConfiguration(process.env);
+  // Built once, before Nest starts, so a bad variable is one line, not a stack trace.
+  loadDotEnv({ quiet: true });
+  const config = buildConfiguration(withDevelopmentSecret(process.env));
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
+    AppModule.forRoot(config),
     createFastifyAdapter(),
     { ...NEST_APP_OPTIONS, abortOnError: false },
   );
   configureApp(app);
-  const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const port = config.getOrThrow('port', { infer: true });
-  await app.listen(port, '0.0.0.0');
+  await app.listen(config.port, '0.0.0.0');
   const { port: boundPort } = app.getHttpServer().address() as AddressInfo;
   console.log(
     startBanner(
-      {
-        nodeEnv: config.getOrThrow('nodeEnv', { infer: true }),
-        dataDir: config.getOrThrow('dataDir', { infer: true }),
-        redis: config.get('redis', { infer: true }),
-        jwt: config.getOrThrow('jwt', { infer: true }),
-      },
+      config,
       `http://localhost:${boundPort}`,
       app.get(EmbeddedPostgres).connectionUrl,
       app.get(EmbeddedPostgres).dataHome,

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module';
+import { buildConfiguration } from '../../src/config';
 import {
   buildOpenApiDocument,
   configureApp,
@@ -16,7 +17,7 @@ async function exportDocument(): Promise<void> {
   process.env.NODE_ENV = 'test';
   process.env.SECRET_KEY ??= 'openapi-export-only-0123456789abcdef';
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
+    AppModule.forRoot(buildConfiguration(process.env)),
     createFastifyAdapter(),
     { ...NEST_APP_OPTIONS, preview: true, logger: ['error'] },
   );

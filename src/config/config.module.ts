@@ -1,20 +1,26 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { buildConfiguration } from './configuration';
+import type { AppConfig } from './configuration';
 
 /**
- * Configuration is built when the container resolves it (not when this file is
- * imported), so a bad value rejects `NestFactory.create` with one clear message and
- * tests can set `process.env` before they compile the application.
+ * `ConfigService` over one configuration object that the entry point built (and
+ * validated) before Nest started: nothing is read from `.env` or `process.env` here,
+ * so a test or a script can hand over exactly the configuration it means.
  */
-@Module({
-  imports: [
-    ConfigModule.forRoot({
-      isGlobal: true,
-      cache: true,
-      ignoreEnvVars: true,
-      load: [() => buildConfiguration(process.env)],
-    }),
-  ],
-})
-export class AppConfigModule {}
+@Module({})
+export class AppConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppConfigModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => config],
+        }),
+      ],
+    };
+  }
+}

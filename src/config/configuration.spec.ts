@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfiguration } from './configuration';
@@ -25,6 +25,7 @@ describe('buildConfiguration', () => {
     expect(
       buildConfiguration({
         DATA_DIR: dataDir(),
+        SECRET_KEY: 's',
         DATABASE_URL: 'postgres://u:p@db:6543/app',
       }).postgres,
     ).toMatchObject({
@@ -36,6 +37,7 @@ describe('buildConfiguration', () => {
     expect(
       buildConfiguration({
         DATA_DIR: dataDir(),
+        SECRET_KEY: 's',
         DB_HOST: 'db',
         DB_PORT: '5433',
         DB_USER: 'svc',
@@ -53,8 +55,11 @@ describe('buildConfiguration', () => {
 
   it('reads REDIS_URL, or REDIS_HOST/PORT/DB', () => {
     expect(
-      buildConfiguration({ DATA_DIR: dataDir(), REDIS_URL: 'redis://r:6380/2' })
-        .redis,
+      buildConfiguration({
+        DATA_DIR: dataDir(),
+        SECRET_KEY: 's',
+        REDIS_URL: 'redis://r:6380/2',
+      }).redis,
     ).toEqual({
       url: 'redis://r:6380/2',
       host: 'r',
@@ -64,18 +69,29 @@ describe('buildConfiguration', () => {
     expect(
       buildConfiguration({
         DATA_DIR: dataDir(),
+        SECRET_KEY: 's',
         REDIS_HOST: 'r',
         REDIS_DB: '3',
       }).redis,
     ).toEqual({ host: 'r', port: 6379, db: 3 });
   });
 
-  it('generates a development secret once and keeps it in the data directory', () => {
-    const dir = dataDir();
-    const first = buildConfiguration({ DATA_DIR: dir }).jwt.secret;
-    expect(first).toMatch(/^[0-9a-f]{64}$/);
-    expect(buildConfiguration({ DATA_DIR: dir }).jwt.secret).toBe(first);
-    expect(readFileSync(join(dir, 'secret-key'), 'utf8').trim()).toBe(first);
+  it('writes nothing, not even a development secret, and names SECRET_KEY when it is missing', () => {
+    const parent = dataDir();
+    const missing = join(parent, 'data');
+    expect(() => buildConfiguration({ DATA_DIR: missing })).toThrow(
+      'Invalid configuration: SECRET_KEY is required (outside production, `npm start` generates one under DATA_DIR)',
+    );
+    expect(
+      buildConfiguration({ DATA_DIR: missing, SECRET_KEY: 's' }).dataDir,
+    ).toBe(missing);
+    expect(existsSync(missing)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('gives the same configuration for the same environment', () => {
+    const env = { DATA_DIR: dataDir(), SECRET_KEY: 's', PORT: '9000' };
+    expect(buildConfiguration(env)).toEqual(buildConfiguration(env));
   });
 
   it.each([
@@ -117,7 +133,7 @@ describe('buildConfiguration', () => {
 
     it('requires SECRET_KEY', () => {
       expect(() => buildConfiguration(production)).toThrow(
-        /SECRET_KEY is required/,
+        /SECRET_KEY is required when NODE_ENV=production/,
       );
     });
 

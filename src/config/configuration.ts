@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   ConfigurationError,
   EnvironmentVariables,
@@ -185,20 +183,9 @@ function corsOrigins(value: string | undefined): string[] {
   return origins;
 }
 
-/**
- * Outside production a missing SECRET_KEY is generated once and kept in the data
- * directory, so tokens minted with `npm run token` keep working across restarts.
- */
-function developmentSecret(dataDir: string): string {
-  const file = join(dataDir, 'secret-key');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('hex');
-    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-    return secret;
-  }
+/** Where the embedded database and the development secret live: `DATA_DIR`, else `./data`. */
+export function dataDirectory(value: string | undefined): string {
+  return resolve(value || 'data');
 }
 
 function httpTimeouts(env: EnvironmentVariables): HttpTimeouts {
@@ -218,21 +205,31 @@ function httpTimeouts(env: EnvironmentVariables): HttpTimeouts {
   return timeouts;
 }
 
+/**
+ * Validates the environment and turns it into the typed configuration. Pure: it reads
+ * nothing but `raw` and writes nothing, so entry points call it once and hand the result
+ * to `AppModule.forRoot`. Outside production a missing SECRET_KEY is filled in before
+ * this by `withDevelopmentSecret`.
+ */
 export function buildConfiguration(
   raw: Record<string, unknown> = process.env,
 ): AppConfig {
   const env = validateEnvironment(raw);
   const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const production = nodeEnv === 'production';
-  const dataDir = resolve(env.DATA_DIR ?? 'data');
+  const dataDir = dataDirectory(env.DATA_DIR);
   const postgres = postgresSettings(env);
   const algorithm = (env.ALGORITHM ?? 'HS256') as JwtAlgorithm;
   const hmac = isHmacAlgorithm(algorithm);
+  // First: a key variable that does not fit ALGORITHM explains more than a missing secret.
+  const keySource = jwtKeySource(env, algorithm, production);
 
-  if (hmac && production && !env.SECRET_KEY) {
+  if (hmac && !env.SECRET_KEY) {
     throw new ConfigurationError(
       'SECRET_KEY',
-      'is required when NODE_ENV=production (the HS256 secret shared with the auth service, at least 32 characters)',
+      production
+        ? 'is required when NODE_ENV=production (the HS256 secret shared with the auth service, at least 32 characters)'
+        : 'is required (outside production, `npm start` generates one under DATA_DIR)',
     );
   }
   if (
@@ -263,9 +260,9 @@ export function buildConfiguration(
     redis: redisSettings(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
     jwt: {
-      secret: hmac ? (env.SECRET_KEY ?? developmentSecret(dataDir)) : undefined,
+      secret: hmac ? env.SECRET_KEY : undefined,
       algorithm,
-      ...jwtKeySource(env, algorithm, production),
+      ...keySource,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS ?? 30,
       audience: env.JWT_AUDIENCE,
       issuer: env.JWT_ISSUER,

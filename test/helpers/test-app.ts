@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
+import { buildConfiguration } from '../../src/config';
 import {
   configureApp,
   createFastifyAdapter,
@@ -90,7 +91,9 @@ export async function createTestApp(
   Object.assign(process.env, env);
 
   try {
-    let builder = Test.createTestingModule({ imports: [AppModule] });
+    let builder = Test.createTestingModule({
+      imports: [AppModule.forRoot(buildConfiguration(process.env))],
+    });
     for (const override of options.overrides ?? []) {
       const replaced = builder.overrideProvider(override.provide);
       builder =
