@@ -156,6 +156,13 @@ function redisSettings(env: EnvironmentVariables): RedisSettings | undefined {
   };
 }
 
+/** Where the cache is, for log lines: never a password (settings hold none). */
+export function describeRedis(settings: RedisSettings): string {
+  return settings.clusterNodes
+    ? `Redis Cluster (${settings.clusterNodes.map((node) => `${node.host}:${node.port}`).join(', ')})`
+    : `Redis at ${settings.host}:${settings.port}`;
+}
+
 /** `CORS_ORIGINS`: comma-separated origins such as `https://app.example.com`. */
 function corsOrigins(value: string | undefined): string[] {
   const origins = (value ?? '')

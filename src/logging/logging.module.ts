@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { LoggerModule, Params } from 'nestjs-pino';
+import {
+  Logger,
+  LoggerModule,
+  Params,
+  PARAMS_PROVIDER_TOKEN,
+  PinoLogger,
+} from 'nestjs-pino';
 import type { AppConfig } from '../config';
+import { ServiceLogger } from './service-logger';
 
 /**
  * Credentials, should any log call ever carry them. The request line itself holds no
@@ -61,6 +68,16 @@ export function buildLoggerParams(
           logLevel: config.getOrThrow('logLevel', { infer: true }),
           nodeEnv: config.getOrThrow('nodeEnv', { infer: true }),
         }),
+      // Replaces nestjs-pino's own `Logger` (a later provider of the same token wins),
+      // so `app.useLogger(app.get(Logger))` installs the ServiceLogger.
+      providers: [
+        {
+          provide: Logger,
+          inject: [PinoLogger, PARAMS_PROVIDER_TOKEN],
+          useFactory: (logger: PinoLogger, params: Params) =>
+            new ServiceLogger(logger, params),
+        },
+      ],
     }),
   ],
 })

@@ -2,7 +2,7 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ReplyError } from 'ioredis';
-import type { RedisSettings } from '../config';
+import { describeRedis, type RedisSettings } from '../config';
 import {
   CacheRead,
   CacheStore,
@@ -41,6 +41,7 @@ export class RedisCacheStore extends CacheStore {
       // reported through the circuit breaker; ioredis keeps reconnecting on its own
     });
     this.client.on('close', () => this.breaker.open());
+    const redis = describeRedis(settings);
     this.breaker = new CircuitBreaker(
       {
         failureThreshold: BREAKER_FAILURE_THRESHOLD,
@@ -50,9 +51,9 @@ export class RedisCacheStore extends CacheStore {
       (state) =>
         state === 'open'
           ? this.logger.warn(
-              'Redis is not answering: serving from PostgreSQL until it is back',
+              `${redis} is not answering: serving from PostgreSQL until it is back`,
             )
-          : this.logger.log('Redis answers again: cache back in use'),
+          : this.logger.log(`${redis} answers again: cache back in use`),
     );
   }
 
