@@ -97,6 +97,19 @@ describe('Start-up failures: one line, no stack, no password (node dist/main.js)
     );
   });
 
+  it('LOG_FORMAT=pretty: the same failure as one human-readable line', async () => {
+    const port = await freePort();
+    const line = await failedStart(
+      production({
+        DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/sessions`,
+        LOG_FORMAT: 'pretty',
+      }),
+    );
+    expect(line).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] FATAL: Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+: connection refused \(is it running there\?\)$/,
+    );
+  });
+
   it('PostgreSQL accepting but never answering (DB_* variables): gives up after the 2 s connect timeout', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => sockets.push(socket));

@@ -56,6 +56,8 @@ export interface AppConfig {
   maxSessionsPerUser: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** `undefined`: pretty on a development terminal, JSON lines otherwise (see logging/). */
+  logFormat?: 'json' | 'pretty';
   /** Bounds on idle and slow connections, applied to the HTTP server. */
   httpTimeouts: HttpTimeouts;
 }
@@ -279,6 +281,7 @@ export function buildConfiguration(
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER ?? 1000,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: env.LOG_FORMAT as AppConfig['logFormat'],
     httpTimeouts: httpTimeouts(env),
   };
 }

@@ -193,6 +193,11 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyAsUnset)
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
+
+  @IsOptional()
+  @Transform(emptyAsUnset)
   @IsString()
   DATA_DIR?: string;
 

@@ -19,9 +19,10 @@ function capture(level: string) {
 }
 
 describe('buildLoggerParams', () => {
-  it('uses LOG_LEVEL and never pretty-prints outside development', () => {
+  it('uses LOG_LEVEL and, in production, writes JSON lines to stdout itself (no stream, no transport)', () => {
     const { options } = capture('warn');
     expect(options.level).toBe('warn');
+    expect(Array.isArray(options)).toBe(false);
     expect(options.transport).toBeUndefined();
   });
 

@@ -8,6 +8,7 @@ import {
   PinoLogger,
 } from 'nestjs-pino';
 import type { AppConfig } from '../config';
+import { prettyDestination, resolveLogFormat } from './log-format';
 import { ServiceLogger } from './service-logger';
 
 /**
@@ -25,25 +26,13 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
-/** pino-pretty is a dev dependency: only an interactive development shell gets it. */
-function prettyTransport(nodeEnv: AppConfig['nodeEnv']) {
-  if (nodeEnv !== 'development' || !process.stdout.isTTY) {
-    return undefined;
-  }
-  try {
-    require.resolve('pino-pretty');
-  } catch {
-    return undefined;
-  }
-  return {
-    target: 'pino-pretty',
-    options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
-  };
-}
-
 export function buildLoggerParams(
-  config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>,
+  config: Pick<AppConfig, 'logLevel' | 'logFormat' | 'nodeEnv'>,
 ): Params {
+  const options = {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
   return {
     // No per-request middleware. Binding the request id to every line logged during a
     // request takes an AsyncLocalStorage, which makes Node run a hook for every promise
@@ -51,11 +40,10 @@ export function buildLoggerParams(
     // path). Request lines come from logRequests(); the one log written while a request
     // runs (ProblemDetailsFilter's) names its request id itself.
     forRoutes: [],
-    pinoHttp: {
-      level: config.logLevel,
-      transport: prettyTransport(config.nodeEnv),
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    },
+    pinoHttp:
+      resolveLogFormat(config) === 'pretty'
+        ? [options, prettyDestination()]
+        : options,
   };
 }
 
@@ -66,6 +54,7 @@ export function buildLoggerParams(
       useFactory: (config: ConfigService<AppConfig, true>) =>
         buildLoggerParams({
           logLevel: config.getOrThrow('logLevel', { infer: true }),
+          logFormat: config.get('logFormat', { infer: true }),
           nodeEnv: config.getOrThrow('nodeEnv', { infer: true }),
         }),
       // Replaces nestjs-pino's own `Logger` (a later provider of the same token wins),
