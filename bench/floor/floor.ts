@@ -1,162 +1,249 @@
 /**
- * The floor: what the benchmarked routes cost with no framework at all. Plain node:http,
- * HS256 verified with node:crypto, and exactly the Redis and PostgreSQL work the service
- * does per request (the same GET, the same fenced fill script, the same queries and
- * transaction statements, the same fences). Whatever the service costs beyond this is
- * the price of Nest, Fastify, passport, TypeORM and class-validator.
- *
- * Env: PORT, DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, SECRET_KEY, DB_POOL_SIZE.
+ * The floor: the benchmarked routes with no framework, plain node:http doing the work the
+ * service does per request. Its definitions come from src, so the two cannot drift: the
+ * same response headers (helmet's, X-Request-Id, no-store, the rate-limit headers), the
+ * same verified-token cache and `sub` parsing, the same cache keys, hit checks, fenced
+ * fills and fences, the same SQL and lock, the same Prometheus series. What the service
+ * costs beyond this is the price of Nest, Fastify, passport, jsonwebtoken,
+ * class-validator and TypeORM. It reads the service's environment.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createHmac,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
+import {
+  createServer,
+  IncomingMessage,
+  ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
-import {
-  CacheScriptCommands,
-  FILL_SCRIPT,
-} from '../../src/redis/cache-scripts';
+import { parseUserId } from '../../src/auth/user-id';
+import { VerifiedTokenCache } from '../../src/auth/verified-token-cache';
+import { SECURITY_HEADERS } from '../../src/common/security-headers';
+import { buildConfiguration } from '../../src/config';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { RATE_LIMIT_WINDOW_MS } from '../../src/rate-limit/rate-limit.module';
+import { FENCE_PREFIX } from '../../src/redis/cache-store';
+import * as scripts from '../../src/redis/cache-scripts';
+import type { CacheScriptCommands } from '../../src/redis/cache-scripts';
+import { titleProblem } from '../../src/sessions/dto/is-session-title.decorator';
+import { sessionCacheKeys } from '../../src/sessions/session-cache.keys';
+import * as policies from '../../src/sessions/sessions.cache-policies';
+import * as statements from '../../src/sessions/sessions.statements';
 
-const LOCK_SPACE = 0x5e55_1011;
-const TTL_SECONDS = 3600;
-const MAX_SESSIONS_PER_USER = 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PLAIN_DECIMAL = /^[1-9][0-9]{0,9}$/;
-const ACTIVATE_PREFIX = '/api/v1/sessions/active/';
+const { SESSION_STATEMENTS: SQL, USER_SESSIONS_LOCK_SPACE } = statements;
+const config = buildConfiguration(process.env);
+const API = '/api/v1/sessions';
+const ACTIVATE = `${API}/active/`;
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const STATIC_HEADERS = Object.entries(SECURITY_HEADERS).flat();
+const HS256 = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+const secret = Buffer.from(config.jwt.secret, 'utf8');
+const fencePrefix = `${FENCE_PREFIX}floor:${randomBytes(6).toString('hex')}:`;
+let fences = 0;
 
-type FloorRedis = Redis & Pick<CacheScriptCommands, 'fenceFill'>;
-
-const secret = Buffer.from(process.env.SECRET_KEY ?? '');
-const expectedHeader = Buffer.from(
-  JSON.stringify({ alg: 'HS256', typ: 'JWT' }),
-).toString('base64url');
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
-  keyPrefix: process.env.REDIS_KEY_PREFIX ?? 'bench:floor:',
+const redis = new Redis(process.env.REDIS_URL!, {
+  keyPrefix: config.redisKeyPrefix,
   enableAutoPipelining: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeout: 250,
   lazyConnect: true,
-}) as FloorRedis;
-redis.defineCommand('fenceFill', { numberOfKeys: 1, lua: FILL_SCRIPT });
+}) as Redis & Pick<CacheScriptCommands, 'fenceFill' | 'countInWindow'>;
+redis.defineCommand('fenceFill', { numberOfKeys: 1, lua: scripts.FILL_SCRIPT });
+const COUNT = scripts.COUNT_IN_WINDOW_SCRIPT;
+redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT });
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
-  max: Number(process.env.DB_POOL_SIZE ?? 10),
+  max: config.dbPoolSize,
 });
-let fenceCounter = 0;
+// The service's own metrics, cache of verified tokens and cache hit checks.
+const up = { backend: 'redis', status: 'up', circuit: 'closed' };
+const store = { health: () => Promise.resolve(up) };
+const metrics = new MetricsService(
+  { driver: { master: pool } } as never,
+  store as never,
+);
+const verifiedTokens = new VerifiedTokenCache({
+  getOrThrow: () => config.jwt,
+} as never);
+const activeIdPolicy = policies.activeSessionIdPolicy;
+const listPolicy = new policies.SessionListPolicy();
 
-/** HS256 only, exp required, sub a plain decimal user id: the service's rules, minus passport. */
-function userIdOf(request: IncomingMessage): number | undefined {
-  const header = request.headers.authorization;
-  if (!header || !header.startsWith('Bearer ')) {
-    return undefined;
+/** One request's answer: the service's headers in the service's order, then its metrics. */
+class Exchange {
+  readonly started = performance.now();
+  readonly requestId: string;
+  route = 'unmatched';
+  /** The rate-limit headers, once counted. */
+  limitHeaders: string[] = [];
+
+  constructor(
+    readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+  ) {
+    const incoming = request.headers['x-request-id'];
+    const wellFormed =
+      typeof incoming === 'string' && WELL_FORMED_REQUEST_ID.test(incoming);
+    this.requestId = wellFormed ? incoming : randomUUID();
   }
-  const token = header.slice(7);
-  const firstDot = token.indexOf('.');
-  const lastDot = token.lastIndexOf('.');
-  if (firstDot <= 0 || lastDot === firstDot) {
-    return undefined;
+
+  send(status: number, body: string, type = 'application/json'): void {
+    const length = String(Buffer.byteLength(body));
+    this.response.writeHead(status, [
+      ...[
+        ...STATIC_HEADERS,
+        'x-request-id',
+        this.requestId,
+        'cache-control',
+        'no-store',
+      ],
+      ...[
+        ...this.limitHeaders,
+        'content-type',
+        `${type}; charset=utf-8`,
+        'content-length',
+        length,
+      ],
+    ]);
+    this.response.end(body);
+    const seconds = (performance.now() - this.started) / 1000;
+    metrics.observeRequest(this.request.method!, this.route, status, seconds);
   }
-  const headerPart = token.slice(0, firstDot);
+
+  problem(status: number, detail: string): void {
+    const title = STATUS_CODES[status];
+    const problem = {
+      type: 'about:blank',
+      title,
+      status,
+      detail,
+      request_id: this.requestId,
+    };
+    this.send(status, JSON.stringify(problem), 'application/problem+json');
+  }
+}
+
+const decoded = (part: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(part, 'base64url').toString());
+
+/** HS256 with node:crypto and the service's rules: `exp` required (clock tolerance included), `sub` a user id. */
+function verifiedUserId(header: string | undefined): number | undefined {
+  const known = verifiedTokens.get(header);
+  if (known || header === undefined || !/^bearer /i.test(header)) {
+    return known?.id;
+  }
+  const [head, payload, signature, extra] = header.slice(7).split('.');
   if (
-    headerPart !== expectedHeader &&
-    JSON.parse(Buffer.from(headerPart, 'base64url').toString()).alg !== 'HS256'
+    signature === undefined ||
+    extra !== undefined ||
+    (head !== HS256 && decoded(head).alg !== 'HS256')
   ) {
     return undefined;
   }
-  const signature = Buffer.from(token.slice(lastDot + 1), 'base64url');
+  const given = Buffer.from(signature, 'base64url');
   const expected = createHmac('sha256', secret)
-    .update(token.slice(0, lastDot))
+    .update(`${head}.${payload}`)
     .digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return undefined;
+  }
+  const { exp, sub } = decoded(payload);
+  const id = parseUserId(sub);
+  const now = Date.now() / 1000;
   if (
-    signature.length !== expected.length ||
-    !timingSafeEqual(signature, expected)
+    typeof exp !== 'number' ||
+    exp + config.jwt.clockToleranceSeconds <= now ||
+    id === undefined
   ) {
     return undefined;
   }
-  const payload = JSON.parse(
-    Buffer.from(token.slice(firstDot + 1, lastDot), 'base64url').toString(),
-  ) as { sub?: unknown; exp?: unknown };
-  if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) {
-    return undefined;
+  verifiedTokens.remember(header, { id }, exp);
+  return id;
+}
+
+/** The throttler's fixed window, counted in Redis; false when the caller is over the limit. */
+async function withinRateLimit(
+  exchange: Exchange,
+  userId: number,
+): Promise<boolean> {
+  const limit = config.rateLimitPerMinute;
+  const key = `ratelimit:default:user:${userId}`;
+  const counted =
+    limit > 0 &&
+    (await redis.countInWindow(key, RATE_LIMIT_WINDOW_MS).catch(() => false));
+  if (!counted) {
+    return true;
   }
-  const id =
-    typeof payload.sub === 'string' && PLAIN_DECIMAL.test(payload.sub)
-      ? Number(payload.sub)
-      : undefined;
-  return id !== undefined && id <= 2_147_483_647 ? id : undefined;
+  const [count, ttlMs] = counted as [number, number];
+  const reset = String(Math.max(1, Math.ceil(ttlMs / 1000)));
+  const remaining = String(Math.max(0, limit - count));
+  exchange.limitHeaders =
+    count > limit
+      ? ['retry-after', reset]
+      : [
+          ...[
+            'x-ratelimit-limit',
+            String(limit),
+            'x-ratelimit-remaining',
+            remaining,
+            'x-ratelimit-reset',
+            reset,
+          ],
+        ];
+  return count <= limit;
 }
 
-function send(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(body),
-  });
-  response.end(body);
-}
-
-async function cached(
-  key: string,
-  load: () => Promise<string | undefined>,
-  isValid: (raw: string) => boolean,
+/** SessionCacheInterceptor's work: a checked hit, or the handler's body and a fenced fill. */
+async function readThrough<Body>(
+  policy: policies.UserCachePolicy<Body>,
+  userId: number,
+  load: () => Promise<Body | undefined>,
 ): Promise<string | undefined> {
+  const key = policy.key(userId);
   const raw = await redis.get(key).catch(() => undefined);
-  if (raw != null && isValid(raw)) {
-    return raw;
+  const cached = raw != null ? policy.fromCache(raw, userId) : undefined;
+  (cached !== undefined
+    ? metrics.cacheHit
+    : raw === undefined
+      ? metrics.cacheError
+      : metrics.cacheMiss
+  ).inc();
+  const body = cached === undefined ? await load() : undefined;
+  if (cached !== undefined || body === undefined) {
+    return cached;
   }
-  const value = await load();
-  if (value !== undefined && raw !== undefined) {
-    await redis
-      .fenceFill(
-        key,
-        raw === null ? 'nil' : 'eq',
-        raw ?? '',
-        value,
-        TTL_SECONDS,
-      )
+  const json = JSON.stringify(body);
+  if (raw !== undefined) {
+    const seen = raw === null ? ['nil', ''] : ['eq', raw];
+    const value = policy.toCache(body, json);
+    redis
+      .fenceFill(key, ...seen, value, config.cacheTtlSeconds)
       .catch(() => undefined);
   }
-  return value;
+  return json;
 }
 
-async function activeSessionId(userId: number): Promise<string | undefined> {
-  const { rows } = await pool.query<{ id: string }>(
-    'SELECT "id" FROM "sessions" WHERE "user_id" = $1 AND "active" LIMIT 1',
-    [userId],
-  );
-  return rows[0]?.id;
+async function rows<T>(
+  sql: string,
+  values: unknown[],
+  client: Pool | PoolClient = pool,
+): Promise<T[]> {
+  return (await client.query(sql, values)).rows as T[];
 }
 
-async function listSessions(userId: number): Promise<string> {
-  const { rows } = await pool.query(
-    'SELECT "id", "user_id", "title", "active", "created_at", "updated_at" FROM "sessions" WHERE "user_id" = $1 ORDER BY "created_at" ASC, "id" ASC',
-    [userId],
-  );
-  return JSON.stringify(rows);
-}
-
-async function fence(userId: number): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (const key of [
-    `session:active:user:${userId}`,
-    `session:list:user:${userId}`,
-  ]) {
-    pipeline.set(key, `~fence:floor:${++fenceCounter}`, 'EX', TTL_SECONDS);
-  }
-  await pipeline.exec().catch(() => undefined);
-}
-
-async function inUserTransaction<T>(
+async function inUserLock<T>(
   userId: number,
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('START TRANSACTION');
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [
-      LOCK_SPACE,
-      userId,
-    ]);
+    await client.query(SQL.lockUser, [USER_SESSIONS_LOCK_SPACE, userId]);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -168,126 +255,135 @@ async function inUserTransaction<T>(
   }
 }
 
-async function createSession(userId: number, title: string): Promise<unknown> {
-  const created = await inUserTransaction(userId, async (client) => {
-    const check = await client.query<{ total: number; taken: boolean }>(
-      'SELECT count(*)::int AS "total", coalesce(bool_or("title" = $2), false) AS "taken" FROM "sessions" WHERE "user_id" = $1',
-      [userId, title],
-    );
-    const { total, taken } = check.rows[0];
-    if (taken || total >= MAX_SESSIONS_PER_USER) {
-      return 409;
-    }
-    await client.query(
-      'UPDATE "sessions" SET "active" = false, "updated_at" = now() WHERE "user_id" = $1 AND "active"',
-      [userId],
-    );
-    const { rows } = await client.query(
-      'INSERT INTO "sessions" ("user_id", "title", "active") VALUES ($1, $2, true) RETURNING "id", "user_id", "title", "active", "created_at", "updated_at"',
-      [userId, title],
-    );
-    return rows[0];
-  });
-  await fence(userId);
-  return created;
+/** A mutation: one transaction under the user's lock, then the fences on the user's keys. */
+async function mutate<T>(
+  userId: number,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const result = await inUserLock(userId, work);
+  const ttl = config.cacheTtlSeconds;
+  const fenced = sessionCacheKeys
+    .all(userId)
+    .map((key) => redis.set(key, fencePrefix + ++fences, 'EX', ttl));
+  await Promise.all(fenced).catch(() => undefined);
+  return result;
 }
 
-async function activate(userId: number, title: string): Promise<boolean> {
-  const found = await inUserTransaction(userId, async (client) => {
-    const { rows } = await client.query<{ id: string; active: boolean }>(
-      'SELECT "id", "user_id", "title", "active", "created_at", "updated_at" FROM "sessions" WHERE "user_id" = $1 AND "title" = $2 LIMIT 1',
+async function create(
+  exchange: Exchange,
+  userId: number,
+  title: unknown,
+): Promise<void> {
+  const invalid = titleProblem(title);
+  if (invalid !== undefined) {
+    return exchange.problem(422, invalid);
+  }
+  const created = await mutate(userId, async (client) => {
+    const [counted] = await rows<{ total: number; taken: boolean }>(
+      SQL.countAndTitleTaken,
       [userId, title],
+      client,
     );
-    const session = rows[0];
-    if (!session) {
-      return false;
+    if (counted.taken || counted.total >= config.maxSessionsPerUser) {
+      return undefined;
     }
-    if (!session.active) {
-      await client.query(
-        'UPDATE "sessions" SET "active" = false, "updated_at" = CURRENT_TIMESTAMP WHERE "user_id" = $1 AND "active" = true',
-        [userId],
-      );
-      await client.query(
-        'UPDATE "sessions" SET "active" = true, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = $1',
-        [session.id],
-      );
-    }
-    return true;
+    await client.query(SQL.deactivateAll, [userId]);
+    return (await rows(SQL.insertActive, [userId, title], client))[0];
   });
-  await fence(userId);
-  return found;
+  return created === undefined
+    ? exchange.problem(409, 'The title is taken or the limit is reached')
+    : exchange.send(201, JSON.stringify(created));
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+async function activate(
+  exchange: Exchange,
+  userId: number,
+  title: string,
+): Promise<void> {
+  const found = await mutate(userId, async (client) => {
+    const [session] = title.includes('\u0000')
+      ? []
+      : await rows<{ id: string; active: boolean }>(
+          SQL.findByTitle,
+          [userId, title],
+          client,
+        );
+    if (session && !session.active) {
+      await client.query(SQL.deactivateAll, [userId]);
+      await client.query(SQL.activate, [session.id]);
+    }
+    return session !== undefined;
+  });
+  const detail = `'${title}' set as active session for user_id=${userId}`;
+  return found
+    ? exchange.send(200, JSON.stringify({ detail }))
+    : exchange.problem(404, 'No session has this title');
+}
+
+function readJson(request: IncomingMessage): Promise<{ title?: unknown }> {
   return new Promise((resolve, reject) => {
     let body = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => resolve(body));
+    request.on('end', () => resolve(JSON.parse(body) as { title?: unknown }));
     request.on('error', reject);
   });
 }
 
-async function handle(
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const url = request.url ?? '/';
-  if (url === '/ready') {
-    return send(response, 200, '"ok"');
-  }
-  const userId = userIdOf(request);
+async function handle(exchange: Exchange): Promise<void> {
+  const { method, url = '/', headers } = exchange.request;
+  const path = url.split('?', 1)[0];
+  const title = path.startsWith(ACTIVATE)
+    ? path.slice(ACTIVATE.length)
+    : undefined;
+  const routes = [`${API}/active`, API];
+  exchange.route =
+    title !== undefined
+      ? `${ACTIVATE}:title`
+      : routes.includes(path)
+        ? path
+        : 'unmatched';
+  const userId = verifiedUserId(headers.authorization);
   if (userId === undefined) {
-    return send(response, 401, '{"detail":"unauthorized"}');
+    return exchange.problem(401, 'The token is invalid');
   }
-  if (request.method === 'GET' && url === '/api/v1/sessions/active') {
-    const id = await cached(
-      `session:active:user:${userId}`,
-      () => activeSessionId(userId),
-      (raw) => UUID.test(raw),
-    ).catch(() => undefined);
-    return id === undefined
-      ? send(response, 404, '{"detail":"no active session"}')
-      : send(response, 200, JSON.stringify(id));
-  }
-  if (request.method === 'GET' && url === '/api/v1/sessions') {
-    const body = await cached(
-      `session:list:user:${userId}`,
-      () => listSessions(userId),
-      (raw) => raw.startsWith('['),
+  if (!(await withinRateLimit(exchange, userId))) {
+    return exchange.problem(
+      429,
+      'Too many requests; slow down and retry later',
     );
-    return send(response, 200, body ?? '[]');
   }
-  if (request.method === 'POST' && url === '/api/v1/sessions') {
-    const { title } = JSON.parse(await readBody(request)) as { title: string };
-    const created = await createSession(userId, title);
-    return created === 409
-      ? send(response, 409, '{"detail":"conflict"}')
-      : send(response, 201, JSON.stringify(created));
+  if (method === 'GET' && path === `${API}/active`) {
+    const activeId = async () =>
+      (await rows<{ id: string }>(SQL.activeId, [userId]))[0]?.id;
+    const json = await readThrough(activeIdPolicy, userId, activeId);
+    return json === undefined
+      ? exchange.problem(404, 'No active session')
+      : exchange.send(200, json);
   }
-  if (request.method === 'POST' && url.startsWith(ACTIVATE_PREFIX)) {
-    const title = decodeURIComponent(url.slice(ACTIVATE_PREFIX.length));
-    return (await activate(userId, title))
-      ? send(
-          response,
-          200,
-          JSON.stringify({
-            detail: `'${title}' set as active session for user_id=${userId}`,
-          }),
-        )
-      : send(response, 404, '{"detail":"not found"}');
+  if (method === 'GET' && path === API) {
+    const list = () => rows<never>(SQL.listOldestFirst, [userId]);
+    return exchange.send(200, (await readThrough(listPolicy, userId, list))!);
   }
-  send(response, 404, '{"detail":"no route"}');
+  if (method === 'POST' && path === API) {
+    return create(exchange, userId, (await readJson(exchange.request)).title);
+  }
+  if (method === 'POST' && title !== undefined) {
+    return activate(exchange, userId, decodeURIComponent(title));
+  }
+  exchange.problem(404, 'No route matches this method and path');
 }
 
 async function main(): Promise<void> {
   await redis.connect();
   await pool.query('SELECT 1');
   const server = createServer((request, response) => {
-    handle(request, response).catch(() => send(response, 500, '{}'));
+    const exchange = new Exchange(request, response);
+    handle(exchange).catch(() => exchange.problem(500, 'Internal error'));
   });
-  server.keepAliveTimeout = 60_000;
-  server.listen(Number(process.env.PORT ?? 8101), '127.0.0.1');
+  // Fastify's default, which Node announces in every response's Keep-Alive header
+  server.keepAliveTimeout = 72_000;
+  server.listen(config.port, '127.0.0.1');
   process.on('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
