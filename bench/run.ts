@@ -228,7 +228,11 @@ async function scale(): Promise<ScenarioResult[]> {
 }
 
 /** What ran where, recorded beside the figures. */
-async function describeRun(generator: string, loadBefore: number) {
+async function describeRun(
+  generator: string,
+  loadBefore: number,
+  seeded: CohortName[],
+) {
   const version = (name: string) =>
     (
       JSON.parse(
@@ -252,7 +256,11 @@ async function describeRun(generator: string, loadBefore: number) {
   const settings = {
     rounds: `${ROUNDS}, alternating ${sides.join(', ')}`,
     'seconds per round': `${DURATION} measured, after ${WARMUP} of warm-up`,
-    users: `${flags.users} × 5 sessions, 1,000 × 50, 1 × 1,000; ${flags['miss-users']} × 1 for the miss path`,
+    'users × sessions': seeded
+      .map(
+        (name) => `${name} ${COHORTS[name].users} × ${COHORTS[name].sessions}`,
+      )
+      .join(', '),
     'rate limit': limit === '0' ? 'off on both sides' : `${limit}/min, both`,
     'token verification': `both sides cache verified tokens (VerifiedTokenCache, ${VERIFIED_TOKEN_CACHE_SIZE} entries)`,
     service: 'NODE_ENV=production LOG_LEVEL=warn, default pool (10)',
@@ -315,7 +323,7 @@ async function main(): Promise<void> {
   );
   const report: BenchReport = {
     runAt: new Date().toISOString(),
-    ...(await describeRun(generator, loadBefore)),
+    ...(await describeRun(generator, loadBefore, toSeed)),
     ...measured,
   };
   const markdown = renderMarkdown(report);

@@ -42,7 +42,7 @@ const ACTIVATE = `${API}/active/`;
 const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STATIC_HEADERS = Object.entries(SECURITY_HEADERS).flat();
 const HS256 = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
-const secret = Buffer.from(config.jwt.secret, 'utf8');
+const secret = Buffer.from(config.jwt.secret!, 'utf8');
 const fencePrefix = `${FENCE_PREFIX}floor:${randomBytes(6).toString('hex')}:`;
 let fences = 0;
 
