@@ -105,18 +105,12 @@ export function deleteKeys(prefix: string): Promise<number> {
   }
   return withRedis(async (redis) => {
     let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${prefix}*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
+    const match = { match: `${prefix}*`, count: 1000 };
+    for await (const keys of redis.scanStream(match) as AsyncIterable<
+      string[]
+    >) {
       deleted += keys.length > 0 ? await redis.unlink(...keys) : 0;
-    } while (cursor !== '0');
+    }
     return deleted;
   });
 }

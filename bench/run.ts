@@ -94,7 +94,7 @@ async function start(name: string, database: string, script: string) {
     name,
     prefix,
     script,
-    cwd: join(script, '..', '..'),
+    cwd: join(script, '..', '..'), // the checkout of dist/main.js
     nodeArgs: profiled
       ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`, profile]
       : [],
