@@ -30,6 +30,7 @@ import { RATE_LIMIT_WINDOW_MS } from '../../src/rate-limit/rate-limit.module';
 import { FENCE_PREFIX } from '../../src/redis/cache-store';
 import * as scripts from '../../src/redis/cache-scripts';
 import type { CacheScriptCommands } from '../../src/redis/cache-scripts';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis/redis-client';
 import { titleProblem } from '../../src/sessions/dto/is-session-title.decorator';
 import { sessionCacheKeys } from '../../src/sessions/session-cache.keys';
 import * as policies from '../../src/sessions/sessions.cache-policies';
@@ -51,7 +52,7 @@ const redis = new Redis(process.env.REDIS_URL!, {
   enableAutoPipelining: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
-  commandTimeout: 250,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   lazyConnect: true,
 }) as Redis & Pick<CacheScriptCommands, 'fenceFill' | 'countInWindow'>;
 redis.defineCommand('fenceFill', { numberOfKeys: 1, lua: scripts.FILL_SCRIPT });
@@ -95,20 +96,10 @@ class Exchange {
   send(status: number, body: string, type = 'application/json'): void {
     const length = String(Buffer.byteLength(body));
     this.response.writeHead(status, [
-      ...[
-        ...STATIC_HEADERS,
-        'x-request-id',
-        this.requestId,
-        'cache-control',
-        'no-store',
-      ],
-      ...[
-        ...this.limitHeaders,
-        'content-type',
-        `${type}; charset=utf-8`,
-        'content-length',
-        length,
-      ],
+      ...STATIC_HEADERS,
+      ...['x-request-id', this.requestId, 'cache-control', 'no-store'],
+      ...this.limitHeaders,
+      ...['content-type', `${type}; charset=utf-8`, 'content-length', length],
     ]);
     this.response.end(body);
     const seconds = (performance.now() - this.started) / 1000;
@@ -173,28 +164,27 @@ async function withinRateLimit(
 ): Promise<boolean> {
   const limit = config.rateLimitPerMinute;
   const key = `ratelimit:default:user:${userId}`;
-  const counted =
-    limit > 0 &&
-    (await redis.countInWindow(key, RATE_LIMIT_WINDOW_MS).catch(() => false));
-  if (!counted) {
+  if (limit === 0) {
     return true;
   }
-  const [count, ttlMs] = counted as [number, number];
+  const counted = await redis
+    .countInWindow(key, RATE_LIMIT_WINDOW_MS)
+    .catch(() => undefined);
+  // Redis unavailable: the service then counts per instance; the floor lets it through
+  if (counted === undefined) {
+    return true;
+  }
+  const [count, ttlMs] = counted;
   const reset = String(Math.max(1, Math.ceil(ttlMs / 1000)));
   const remaining = String(Math.max(0, limit - count));
-  exchange.limitHeaders =
-    count > limit
-      ? ['retry-after', reset]
-      : [
-          ...[
-            'x-ratelimit-limit',
-            String(limit),
-            'x-ratelimit-remaining',
-            remaining,
-            'x-ratelimit-reset',
-            reset,
-          ],
-        ];
+  const limitHeaders = ['x-ratelimit-limit', String(limit)];
+  limitHeaders.push(
+    'x-ratelimit-remaining',
+    remaining,
+    'x-ratelimit-reset',
+    reset,
+  );
+  exchange.limitHeaders = count > limit ? ['retry-after', reset] : limitHeaders;
   return count <= limit;
 }
 
@@ -207,22 +197,23 @@ async function readThrough<Body>(
   const key = policy.key(userId);
   const raw = await redis.get(key).catch(() => undefined);
   const cached = raw != null ? policy.fromCache(raw, userId) : undefined;
-  (cached !== undefined
-    ? metrics.cacheHit
-    : raw === undefined
-      ? metrics.cacheError
-      : metrics.cacheMiss
-  ).inc();
-  const body = cached === undefined ? await load() : undefined;
-  if (cached !== undefined || body === undefined) {
+  if (cached !== undefined) {
+    metrics.cacheHit.inc();
     return cached;
+  }
+  (raw === undefined ? metrics.cacheError : metrics.cacheMiss).inc();
+  const body = await load();
+  if (body === undefined) {
+    return undefined;
   }
   const json = JSON.stringify(body);
   if (raw !== undefined) {
-    const seen = raw === null ? ['nil', ''] : ['eq', raw];
+    const [expectation, expected] =
+      raw === null ? (['nil', ''] as const) : (['eq', raw] as const);
     const value = policy.toCache(body, json);
+    const ttl = config.cacheTtlSeconds;
     redis
-      .fenceFill(key, ...seen, value, config.cacheTtlSeconds)
+      .fenceFill(key, expectation, expected, value, ttl)
       .catch(() => undefined);
   }
   return json;
