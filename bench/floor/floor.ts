@@ -7,12 +7,7 @@
  * costs beyond this is the price of Nest, Fastify, passport, jsonwebtoken,
  * class-validator and TypeORM. It reads the service's environment.
  */
-import {
-  createHmac,
-  randomBytes,
-  randomUUID,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   IncomingMessage,
@@ -23,7 +18,10 @@ import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
 import { parseUserId } from '../../src/auth/user-id';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache';
-import { SECURITY_HEADERS } from '../../src/common/security-headers';
+import { API_PREFIX } from '../../src/http/api-prefix';
+import * as limits from '../../src/http/connection-limits';
+import { requestIdOf } from '../../src/http/request-id';
+import { SECURITY_HEADERS } from '../../src/http/security-headers';
 import { buildConfiguration } from '../../src/config';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { RATE_LIMIT_WINDOW_MS } from '../../src/rate-limit/rate-limit.module';
@@ -38,9 +36,8 @@ import * as statements from '../../src/sessions/sessions.statements';
 
 const { SESSION_STATEMENTS: SQL, USER_SESSIONS_LOCK_SPACE } = statements;
 const config = buildConfiguration(process.env);
-const API = '/api/v1/sessions';
+const API = `/${API_PREFIX}/sessions`;
 const ACTIVATE = `${API}/active/`;
-const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STATIC_HEADERS = Object.entries(SECURITY_HEADERS).flat();
 const HS256 = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
 const secret = Buffer.from(config.jwt.secret!, 'utf8');
@@ -87,10 +84,7 @@ class Exchange {
     readonly request: IncomingMessage,
     private readonly response: ServerResponse,
   ) {
-    const incoming = request.headers['x-request-id'];
-    const wellFormed =
-      typeof incoming === 'string' && WELL_FORMED_REQUEST_ID.test(incoming);
-    this.requestId = wellFormed ? incoming : randomUUID();
+    this.requestId = requestIdOf(request);
   }
 
   send(status: number, body: string, type = 'application/json'): void {
@@ -368,12 +362,12 @@ async function handle(exchange: Exchange): Promise<void> {
 async function main(): Promise<void> {
   await redis.connect();
   await pool.query('SELECT 1');
-  const server = createServer((request, response) => {
+  const server = createServer(limits.DEADLINE_CHECKS, (request, response) => {
     const exchange = new Exchange(request, response);
     handle(exchange).catch(() => exchange.problem(500, 'Internal error'));
   });
-  // Fastify's default, which Node announces in every response's Keep-Alive header
-  server.keepAliveTimeout = 72_000;
+  // the service's bounds: the keep-alive one is announced in every Keep-Alive header
+  limits.applyConnectionLimits(server, config.httpTimeouts);
   server.listen(config.port, '127.0.0.1');
   process.on('SIGTERM', () => {
     server.close();
