@@ -27,7 +27,6 @@ import { MetricsService } from '../../src/metrics/metrics.service';
 import { RATE_LIMIT_WINDOW_MS } from '../../src/rate-limit/rate-limit.module';
 import { FENCE_PREFIX } from '../../src/redis/cache-store';
 import * as scripts from '../../src/redis/cache-scripts';
-import type { CacheScriptCommands } from '../../src/redis/cache-scripts';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis/redis-client';
 import { titleProblem } from '../../src/sessions/dto/is-session-title.decorator';
 import { sessionCacheKeys } from '../../src/sessions/session-cache.keys';
@@ -51,7 +50,7 @@ const redis = new Redis(process.env.REDIS_URL!, {
   maxRetriesPerRequest: 0,
   commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   lazyConnect: true,
-}) as Redis & Pick<CacheScriptCommands, 'fenceFill' | 'countInWindow'>;
+}) as Redis & Pick<scripts.CacheScriptCommands, 'fenceFill' | 'countInWindow'>;
 redis.defineCommand('fenceFill', { numberOfKeys: 1, lua: scripts.FILL_SCRIPT });
 const COUNT = scripts.COUNT_IN_WINDOW_SCRIPT;
 redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT });
