@@ -73,22 +73,31 @@ export interface HttpTimeouts {
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
+/** A connection URL, or a ConfigurationError naming the variable and the schemes it takes. */
+function urlOf(variable: string, value: string, schemes: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(variable, 'is not a valid URL');
+  }
+  if (!schemes.includes(url.protocol.slice(0, -1))) {
+    throw new ConfigurationError(
+      variable,
+      `must start with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}`,
+    );
+  }
+  return url;
+}
+
 function postgresSettings(
   env: EnvironmentVariables,
 ): PostgresSettings | undefined {
   if (env.DATABASE_URL) {
-    let url: URL;
-    try {
-      url = new URL(env.DATABASE_URL);
-    } catch {
-      throw new ConfigurationError('DATABASE_URL', 'is not a valid URL');
-    }
-    if (!['postgres:', 'postgresql:'].includes(url.protocol)) {
-      throw new ConfigurationError(
-        'DATABASE_URL',
-        'must start with postgres:// or postgresql://',
-      );
-    }
+    const url = urlOf('DATABASE_URL', env.DATABASE_URL, [
+      'postgres',
+      'postgresql',
+    ]);
     return {
       url: env.DATABASE_URL,
       host: url.hostname,
@@ -129,18 +138,7 @@ function redisSettings(env: EnvironmentVariables): RedisSettings | undefined {
     return { ...clusterNodes[0], db: 0, clusterNodes };
   }
   if (env.REDIS_URL) {
-    let url: URL;
-    try {
-      url = new URL(env.REDIS_URL);
-    } catch {
-      throw new ConfigurationError('REDIS_URL', 'is not a valid URL');
-    }
-    if (!['redis:', 'rediss:'].includes(url.protocol)) {
-      throw new ConfigurationError(
-        'REDIS_URL',
-        'must start with redis:// or rediss://',
-      );
-    }
+    const url = urlOf('REDIS_URL', env.REDIS_URL, ['redis', 'rediss']);
     return {
       url: env.REDIS_URL,
       host: url.hostname,
