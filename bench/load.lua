@@ -1,7 +1,8 @@
 -- wrk script for `npm run bench`: every request carries the next user's token, wrapping around.
 -- BENCH_TOKENS    file of "<user id> <jwt>" lines
--- BENCH_REQUESTS  ";"-separated "[weight ]METHOD PATH[ +title]": {title} in PATH is one of the
---                 user's titles s1..s<BENCH_SESSIONS>; +title sends a new, unique title
+-- BENCH_REQUESTS  ";"-separated "[weight ]METHOD PATH[ +title][ +key]": {title} in PATH is one of
+--                 the user's titles s1..s<BENCH_SESSIONS>; +title sends a new, unique title;
+--                 +key a new, unique Idempotency-Key
 -- BENCH_PREFIX    makes new titles unique across sides and rounds
 -- BENCH_LIMIT     stop after this many responses (0: run for the whole duration)
 
@@ -17,9 +18,12 @@ end
 
 local mix, total = {}, 0
 for entry in os.getenv("BENCH_REQUESTS"):gmatch("[^;]+") do
-  local weight, method, path, body = entry:match("^%s*(%d*)%s*(%u+) (%S+)%s*(%S*)")
+  local weight, method, path, options = entry:match("^%s*(%d*)%s*(%u+) (%S+)%s*(.*)$")
   total = total + (tonumber(weight) or 1)
-  mix[#mix + 1] = { upto = total, method = method, path = path, title = body == "+title" }
+  mix[#mix + 1] = {
+    upto = total, method = method, path = path,
+    title = options:find("+title", 1, true) ~= nil, key = options:find("+key", 1, true) ~= nil,
+  }
 end
 
 local index, created = 0, 0
@@ -43,6 +47,7 @@ function request()
   end
   created = created + 1
   json["Authorization"] = tokens[index]
+  json["Idempotency-Key"] = pick.key and (prefix .. "-" .. created) or nil
   return wrk.format(pick.method, path, json, '{"title":"' .. prefix .. "-" .. created .. '"}')
 end
 

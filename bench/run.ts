@@ -5,6 +5,8 @@
  * Method and flags: docs/benchmarks.md.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +47,7 @@ const { values: flags } = parseArgs({
     only: text(''),
     'rate-limit': text('0'),
     compare: text(''),
+    tracing: flag,
     scale: flag,
     prof: flag,
     'no-write': flag,
@@ -60,14 +63,39 @@ const DATABASE = `session_bench_${RUN_ID}`;
 const KEY_PREFIX = `bench:${RUN_ID}:`;
 const SECRET = randomBytes(24).toString('hex');
 /** --compare before=DIR,...: built checkouts of the service, measured as more sides. */
-const COMPARED = flags.compare
-  .split(',')
-  .filter(Boolean)
-  .map((entry) => entry.split('='))
-  .map(([label, dir]) => ({
-    label,
-    main: join(resolve(dir), 'dist', 'main.js'),
-  }));
+const COMPARED: Array<{ label: string; main: string; traced?: true }> = [
+  ...flags.compare
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => entry.split('='))
+    .map(([label, dir]) => ({
+      label,
+      main: join(resolve(dir), 'dist', 'main.js'),
+    })),
+  // --tracing: this checkout again, with OpenTelemetry on, exporting every span
+  ...(flags.tracing
+    ? [
+        {
+          label: 'tracing',
+          main: join(ROOT, 'dist', 'main.js'),
+          traced: true as const,
+        },
+      ]
+    : []),
+];
+
+/** Where a traced side exports: a local OTLP/HTTP receiver that accepts and drops. */
+async function startOtlpSink(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((request, response) => {
+    request.resume().on('end', () => response.writeHead(200).end('{}'));
+  });
+  await new Promise<void>((listening) =>
+    server.listen(0, '127.0.0.1', listening),
+  );
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+let otlpSink: { url: string; close: () => void } | undefined;
 
 const log = (message: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -85,7 +113,12 @@ async function createDatabase(name: string): Promise<string> {
 }
 
 /** Both sides read the same environment (the floor through buildConfiguration). */
-async function start(name: string, database: string, script: string) {
+async function start(
+  name: string,
+  database: string,
+  script: string,
+  traced = false,
+) {
   const prefix = `${KEY_PREFIX}${name}:`;
   const profile = `--cpu-prof-name=${name}-${RUN_ID}.cpuprofile`;
   // --prof: a V8 CPU profile of the main sides, written when they exit
@@ -107,6 +140,7 @@ async function start(name: string, database: string, script: string) {
       DATABASE_URL: data.databaseUrl(database),
       REDIS_URL: data.REDIS_URL,
       RATE_LIMIT_PER_MINUTE: flags['rate-limit'],
+      ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink!.url } : {}),
     },
   });
   running.push(side);
@@ -118,6 +152,7 @@ const stopAll = () => Promise.all(running.splice(0).map((side) => side.stop()));
 /** Stops every side, drops the databases, deletes the keys and the token files. */
 async function cleanUp(): Promise<void> {
   await stopAll();
+  otlpSink?.close();
   for (const database of databases.splice(0)) {
     await data.dropDatabase(database);
   }
@@ -286,8 +321,11 @@ async function measureRun(
   const floor = await start('floor', DATABASE, floorScript);
   const service = await start('service', DATABASE, main);
   const sides = [floor, service];
-  for (const { label, main: compared } of COMPARED) {
-    sides.push(await start(label, DATABASE, compared));
+  if (COMPARED.some((side) => side.traced)) {
+    otlpSink ??= await startOtlpSink();
+  }
+  for (const { label, main: compared, traced } of COMPARED) {
+    sides.push(await start(label, DATABASE, compared, traced));
   }
   await checkHeaders(sides, scenarios);
   const results = await measureAll(scenarios, sides);

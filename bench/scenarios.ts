@@ -41,6 +41,7 @@ const ACTIVE = 'GET /api/v1/sessions/active';
 const LIST = 'GET /api/v1/sessions';
 const ACTIVATE = 'POST /api/v1/sessions/active/{title}';
 const CREATE = 'POST /api/v1/sessions +title';
+const CREATE_IDEMPOTENT = 'POST /api/v1/sessions +title +key';
 
 /** In this order: reads first, then the writes that change the users' sessions. */
 // prettier-ignore
@@ -54,6 +55,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'miss', title: 'GET /sessions/active, cache miss', request: ACTIVE, connections: 50, cohort: 'miss', cold: true, target: { cpuEfficiency: 0.75 } },
   { name: 'activate', title: 'POST /sessions/active/{title}', request: ACTIVATE, connections: 50, cohort: 'main', target: { cpuEfficiency: 0.75 } },
   { name: 'create', title: 'POST /sessions', request: CREATE, connections: 50, cohort: 'main', target: { cpuEfficiency: 0.75 } },
+  { name: 'create-idem', title: 'POST /sessions with an Idempotency-Key', request: CREATE_IDEMPOTENT, connections: 50, cohort: 'main', extra: true },
 ];
 
 /** `--scale`: the service on 10k rows against the service on 1M rows; p99 may grow 1.5× at most. */
