@@ -2,8 +2,7 @@ import request from 'supertest';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
-
-const API = '/api/v1';
+import { API } from './helpers/constants';
 
 describe('GET /sessions/active through the Redis cache', () => {
   let t: TestApp;

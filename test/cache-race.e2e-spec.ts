@@ -6,8 +6,8 @@ import { sessionCacheKeys } from '../src/sessions/session-cache.keys';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API } from './helpers/constants';
 
-const API = '/api/v1';
 const USER = 7;
 
 /** Holds a fill between its database read and its cache write until released. */

@@ -5,6 +5,7 @@ import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 import { runOperation, seededRandom } from './helpers/random-workload';
+import { SESSIONS } from './helpers/constants';
 
 const OPERATIONS = [
   'create',
@@ -158,7 +159,7 @@ describe('Concurrency on PostgreSQL and Redis', () => {
           host: '127.0.0.1',
           port,
           method: 'POST',
-          path: '/api/v1/sessions',
+          path: SESSIONS,
           headers: {
             ...bearer(5),
             'content-type': 'application/json',

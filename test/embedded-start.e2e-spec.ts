@@ -17,6 +17,7 @@ import {
   ServiceProcess,
   startService,
 } from './helpers/service-process';
+import { SESSIONS } from './helpers/constants';
 
 /**
  * `npm start` with nothing configured, as real processes: the embedded PostgreSQL is
@@ -51,7 +52,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
     });
 
   const titles = async (service: ServiceProcess) => {
-    const response = await call(service, '/api/v1/sessions');
+    const response = await call(service, SESSIONS);
     expect(response.status).toBe(200);
     return ((await response.json()) as Array<{ title: string }>).map(
       (session) => session.title,
@@ -90,7 +91,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
 
     expect((await fetch(`${service.baseUrl}/docs`)).status).toBe(200);
-    const created = await call(service, '/api/v1/sessions', {
+    const created = await call(service, SESSIONS, {
       method: 'POST',
       body: JSON.stringify({ title: 'kept across restarts' }),
     });
@@ -108,7 +109,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
     await expect(titles(service)).resolves.toEqual(['kept across restarts']);
 
     const token = await mintToken(env, 7);
-    const created = await call(service, '/api/v1/sessions', {
+    const created = await call(service, SESSIONS, {
       method: 'POST',
       token,
       body: JSON.stringify({ title: 'user seven' }),

@@ -6,6 +6,7 @@ import {
   TestDatabase,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { SESSIONS } from './helpers/constants';
 
 /** The table exactly as the FastAPI service's `Base.metadata.create_all()` left it. */
 const FASTAPI_SCHEMA = `
@@ -141,12 +142,10 @@ describe('Adopting the table the FastAPI service created', () => {
 
   it('serves the adopted rows through the API', async () => {
     const response = await request(t.server)
-      .get('/api/v1/sessions/active')
+      .get(`${SESSIONS}/active`)
       .set(bearer(1));
     expect(response.body).toBe('00000000-0000-4000-8000-000000000002');
-    const listed = await request(t.server)
-      .get('/api/v1/sessions')
-      .set(bearer(2));
+    const listed = await request(t.server).get(SESSIONS).set(bearer(2));
     expect(listed.body.map((s: { title: string }) => s.title).sort()).toEqual([
       'alpha',
       'beta',

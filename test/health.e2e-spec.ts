@@ -9,6 +9,7 @@ import {
   TestDatabase,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API, SESSIONS } from './helpers/constants';
 
 describe('Health probes', () => {
   describe('with PostgreSQL and Redis up', () => {
@@ -39,7 +40,7 @@ describe('Health probes', () => {
 
     it('is not under the API prefix and ignores an invalid token', async () => {
       await expect(
-        request(t.server).get('/api/v1/health/ready'),
+        request(t.server).get(`${API}/health/ready`),
       ).resolves.toHaveProperty('status', 404);
       const response = await request(t.server)
         .get('/health/ready')
@@ -89,12 +90,12 @@ describe('Health probes', () => {
       });
 
       const created = await request(t.server)
-        .post('/api/v1/sessions')
+        .post(SESSIONS)
         .set(bearer(1))
         .send({ title: 'works without redis' });
       expect(created.status).toBe(201);
       const active = await request(t.server)
-        .get('/api/v1/sessions/active')
+        .get(`${SESSIONS}/active`)
         .set(bearer(1));
       expect(active.status).toBe(200);
       expect(active.body).toBe(created.body.id);

@@ -9,6 +9,7 @@ import {
   TestDatabase,
 } from './helpers/test-database';
 import { TEST_SECRET, tokenFor } from './helpers/tokens';
+import { SESSIONS, UUID } from './helpers/constants';
 
 interface LogLine {
   level: number;
@@ -20,8 +21,6 @@ interface LogLine {
   duration_ms?: number;
   [key: string]: unknown;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Runs `src/main.ts` as its own process, as production runs it, and reads what it
@@ -104,27 +103,27 @@ describe('Structured request logs on stdout (spawned service)', () => {
     const auth = `Bearer ${tokenFor(11)}`;
     const title = 'private title/with slash';
     await request(base)
-      .post('/api/v1/sessions')
+      .post(SESSIONS)
       .set('Authorization', auth)
       .set('X-Request-Id', 'ops-log-create-1')
       .send({ title })
       .expect(201);
     const activated = await request(base)
-      .post(`/api/v1/sessions/active/${encodeURIComponent(title)}`)
+      .post(`${SESSIONS}/active/${encodeURIComponent(title)}`)
       .set('Authorization', auth)
       .set('X-Request-Id', 'ops-log-activate-1');
     expect(activated.status).toBe(200);
     expect(activated.headers['x-request-id']).toBe('ops-log-activate-1');
 
     const generated = await request(base)
-      .get('/api/v1/sessions/active')
+      .get(`${SESSIONS}/active`)
       .set('Authorization', auth)
       .set('X-Request-Id', 'not well formed!');
     const generatedId = generated.headers['x-request-id'];
     expect(generatedId).toMatch(UUID);
 
     const missing = await request(base)
-      .get('/api/v1/sessions/does-not-exist')
+      .get(`${SESSIONS}/does-not-exist`)
       .set('X-Request-Id', 'ops-log-missing-1');
     expect(missing.status).toBe(404);
     expect(missing.body.request_id).toBe('ops-log-missing-1');
@@ -140,7 +139,7 @@ describe('Structured request logs on stdout (spawned service)', () => {
     expect(create).toMatchObject({
       level: 30,
       method: 'POST',
-      route: '/api/v1/sessions',
+      route: SESSIONS,
       status: 201,
     });
     expect(typeof create.duration_ms).toBe('number');
@@ -153,7 +152,7 @@ describe('Structured request logs on stdout (spawned service)', () => {
     ]);
     expect(requestLines(generatedId)).toEqual([
       expect.objectContaining({
-        route: '/api/v1/sessions/active',
+        route: `${SESSIONS}/active`,
         status: 200,
       }),
     ]);
@@ -173,7 +172,7 @@ describe('Structured request logs on stdout (spawned service)', () => {
     );
     try {
       const failed = await request(base)
-        .get('/api/v1/sessions')
+        .get(SESSIONS)
         .set('Authorization', `Bearer ${tokenFor(12)}`)
         .set('X-Request-Id', 'ops-log-failure-1');
       expect(failed.status).toBe(500);
@@ -202,7 +201,7 @@ describe('Structured request logs on stdout (spawned service)', () => {
       expect.objectContaining({
         level: 40,
         status: 500,
-        route: '/api/v1/sessions',
+        route: SESSIONS,
       }),
     ]);
   });

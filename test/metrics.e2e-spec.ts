@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
-
-const API = '/api/v1';
+import { API } from './helpers/constants';
 
 /** The value of one series in Prometheus text, 0 when the series does not exist yet. */
 function sample(

@@ -6,8 +6,8 @@ import { OwnRedisCluster } from './helpers/redis-cluster-ops';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API } from './helpers/constants';
 
-const API = '/api/v1';
 const FENCE = /^~fence:/;
 
 describe('Cache on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {

@@ -10,8 +10,7 @@ import {
   TEST_POSTGRES_URL,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
-
-const API = '/api/v1';
+import { API, PROBLEM_JSON } from './helpers/constants';
 
 /** What must never reach a client: SQL, stack frames, paths, driver and ORM messages. */
 const LEAKS: RegExp[] = [
@@ -117,9 +116,7 @@ describe('Nothing leaks when PostgreSQL fails', () => {
       for (const call of everyRoute(bearer(2))) {
         const response = await call;
         expect(response.status).toBe(503);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
+        expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
         expect(response.headers['retry-after']).toBeDefined();
         expectSecurityHeaders(response);
         expectNoLeak(response, [

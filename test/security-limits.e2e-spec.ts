@@ -4,8 +4,8 @@ import request from 'supertest';
 import { CacheStore } from '../src/redis/cache-store';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
+import { API, PROBLEM_JSON } from './helpers/constants';
 
-const API = '/api/v1';
 const RATE_LIMITED = 'urn:session-service:problem:rate-limited';
 
 async function deadPort(): Promise<number> {
@@ -18,9 +18,7 @@ async function deadPort(): Promise<number> {
 
 function expectRateLimited(response: request.Response) {
   expect(response.status).toBe(429);
-  expect(response.headers['content-type']).toMatch(
-    /^application\/problem\+json/,
-  );
+  expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
   expect(response.body).toMatchObject({ type: RATE_LIMITED, status: 429 });
   const retryAfter = Number(response.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);

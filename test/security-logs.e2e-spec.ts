@@ -1,8 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { signRawToken, unsignedToken } from './helpers/raw-token';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { inOneHour, signToken, TEST_SECRET, tokenFor } from './helpers/tokens';
+import {
+  inOneHour,
+  signRawToken,
+  signToken,
+  TEST_SECRET,
+  tokenFor,
+  unsignedToken,
+} from './helpers/tokens';
 import { freePort } from '../src/common/free-port';
 
 const ROOT = join(__dirname, '..');

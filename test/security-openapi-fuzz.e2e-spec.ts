@@ -2,9 +2,8 @@ import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import request from 'supertest';
-import { signRawToken } from './helpers/raw-token';
 import { createTestApp, TestApp } from './helpers/test-app';
-import { bearer, inOneHour, TEST_SECRET } from './helpers/tokens';
+import { bearer, inOneHour, signRawToken, TEST_SECRET } from './helpers/tokens';
 
 /**
  * Schemathesis' checks, driven by the service's own OpenAPI document: for every

@@ -2,9 +2,8 @@ import request from 'supertest';
 import { createTestApp, TestApp, testBackendName } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API, PROBLEM_JSON, UUID } from './helpers/constants';
 
-const API = '/api/v1';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe(`Sessions API on ${testBackendName()}`, () => {
@@ -124,9 +123,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       await create('other');
       const response = await create('dup');
       expect(response.status).toBe(409);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.body).toMatchObject({
         type: 'urn:session-service:problem:session-title-taken',
         title: 'Conflict',
@@ -179,9 +176,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
           .set(alice)
           .send({ title });
         expect(response.status).toBe(422);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
+        expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
         expect(response.body).toMatchObject({
           type: 'urn:session-service:problem:validation-failed',
           title: 'Unprocessable Entity',
@@ -216,9 +211,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .set('Content-Type', 'application/json')
         .send(payload);
       expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.body.detail).toEqual(expect.any(String));
       expect(response.text).not.toContain('secret-payload-marker');
     });
@@ -247,9 +240,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
           .set('Content-Type', type)
           .send('title=x');
         expect(response.status).toBe(415);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
+        expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       }
     });
 
@@ -454,9 +445,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .post(`${API}/sessions/active/bad%ZZmarker`)
         .set(alice);
       expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.text).not.toContain('marker');
     });
   });
@@ -467,9 +456,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .get(`${API}/nothing-here`)
         .set(alice);
       expect(response.status).toBe(404);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.body).toMatchObject({
         type: 'about:blank',
         title: 'Not Found',
@@ -482,9 +469,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .put(`${API}/sessions`)
         .set(alice);
       expect([404, 405]).toContain(response.status);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     });
   });
 
