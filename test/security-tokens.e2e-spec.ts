@@ -1,11 +1,15 @@
 import request from 'supertest';
-import { signRawToken, unsignedToken } from './helpers/raw-token';
+import { API, PROBLEM_JSON } from './helpers/constants';
 import { createTestApp, TestApp } from './helpers/test-app';
-import { inOneHour, TEST_SECRET } from './helpers/tokens';
+import {
+  inOneHour,
+  nowSeconds as now,
+  signRawToken,
+  TEST_SECRET,
+  unsignedToken,
+} from './helpers/tokens';
 
-const API = '/api/v1';
 const HS256 = JSON.stringify({ alg: 'HS256', typ: 'JWT' });
-const now = () => Math.floor(Date.now() / 1000);
 const hs256 = (payload: unknown) =>
   signRawToken(HS256, JSON.stringify(payload), TEST_SECRET);
 const withSub = (sub: unknown) => hs256({ sub, exp: inOneHour() });
@@ -20,6 +24,7 @@ const WITHOUT_TOKEN: Case[] = [
   { name: 'no Authorization header' },
   { name: 'Basic credentials', authorization: () => 'Basic dXNlcjpwYXNz' },
   { name: '"Bearer" with nothing', authorization: () => 'Bearer' },
+  { name: '"Bearer " and a space', authorization: () => 'Bearer ' },
   { name: 'a token without a scheme', authorization: () => withSub('42') },
 ];
 
@@ -31,6 +36,11 @@ const INVALID_TOKENS: Case[] = [
   },
   { name: '4 segments', authorization: () => `Bearer ${withSub('42')}.AAAA` },
   { name: 'garbage', authorization: () => 'Bearer not-a-jwt' },
+  { name: 'two segments of garbage', authorization: () => 'Bearer abc.def' },
+  {
+    name: 'three segments of garbage',
+    authorization: () => 'Bearer not.a.jwt',
+  },
   {
     name: 'base64 that is not JSON',
     authorization: () => 'Bearer e30.bm90IGpzb24.c2ln',
@@ -128,6 +138,7 @@ const INVALID_TOKENS: Case[] = [
       -1,
       4.5,
       '',
+      'abc',
     ] as unknown[]
   ).map((sub) => ({
     name: `sub ${JSON.stringify(sub)}`,
@@ -211,11 +222,14 @@ function expectUnauthorized(
   token?: string,
 ) {
   expect(response.status).toBe(401);
-  expect(response.headers['content-type']).toMatch(
-    /^application\/problem\+json/,
-  );
+  expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
   expect(response.headers['www-authenticate']).toBe(challenge);
-  expect(response.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+  expect(response.body).toMatchObject({
+    type: 'about:blank',
+    status: 401,
+    title: 'Unauthorized',
+    detail: expect.any(String),
+  });
   if (token) {
     const secretPart = token.replace(/^\S+\s+/, '');
     expect(response.text).not.toContain(secretPart);
@@ -284,6 +298,7 @@ describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 50
       .get(`${API}/sessions`)
       .set('Authorization', header);
     expect(listed.status).toBe(200);
+    expect(listed.headers['cache-control']).toBe('no-store');
     expect(listed.body.map((s: { user_id: number }) => s.user_id)).toEqual([
       userId,
     ]);
