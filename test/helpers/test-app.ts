@@ -24,6 +24,8 @@ export interface TestApp {
   server: ReturnType<NestFastifyApplication['getHttpServer']>;
   /** Empties the sessions table and this suite's cache keys. */
   reset(): Promise<void>;
+  /** How the responses sent since the last check break the OpenAPI document. */
+  contractViolations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function createTestApp(
         await dataSource.query('TRUNCATE sessions');
         await redis?.clear();
       },
+      contractViolations: () => responses.check(),
       close: async () => {
         const violations = await responses.close();
         await app.close();
