@@ -12,11 +12,23 @@ import { isRunning } from '../src/database/embedded/process-status';
 import {
   bareEnvironment,
   mintToken,
-  postmasterPid,
   runServiceToExit,
-  ServiceProcess,
+  StartedService,
   startService,
 } from './helpers/service-process';
+
+/** The pid in the embedded PostgreSQL's lock file, if it has one. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(
+      readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split(
+        '\n',
+      )[0],
+    );
+  } catch {
+    return undefined;
+  }
+}
 import { SESSIONS } from './helpers/constants';
 
 /**
@@ -29,7 +41,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
 
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  const running = new Set<ServiceProcess>();
+  const running = new Set<StartedService>();
 
   const start = async (serviceEnv = env) => {
     const service = await startService(serviceEnv);
@@ -39,7 +51,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
   };
 
   const call = (
-    service: ServiceProcess,
+    service: StartedService,
     path: string,
     init: RequestInit & { token?: string } = {},
   ) =>
@@ -51,7 +63,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
       },
     });
 
-  const titles = async (service: ServiceProcess) => {
+  const titles = async (service: StartedService) => {
     const response = await call(service, SESSIONS);
     expect(response.status).toBe(200);
     return ((await response.json()) as Array<{ title: string }>).map(

@@ -3,7 +3,7 @@ import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
 import { sleep } from './helpers/free-port';
 import { databaseViolations, expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
-import { ServiceProcess } from './helpers/spawned-service';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import {
   createTestDatabase,
   queryDatabase,
@@ -130,10 +130,10 @@ describe('Randomized history against two instances while a nemesis freezes Redis
       redisKeyPrefix: `test:history:${randomUUID().slice(0, 8)}:`,
     };
     instances = await Promise.all([
-      ServiceProcess.start(env),
-      ServiceProcess.start(env),
+      startBuiltService(env),
+      startBuiltService(env),
     ]);
-    clients = instances.map((instance) => apiClient(instance.url, 5_000));
+    clients = instances.map((instance) => apiClient(instance.baseUrl, 5_000));
   }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));

@@ -1,8 +1,7 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
-import { freePort, waitFor } from './helpers/free-port';
-import { TestRedis } from './helpers/test-redis';
+import { waitFor } from './helpers/free-port';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
+import { TEST_REDIS_URL, TestRedis } from './helpers/test-redis';
 import {
   createTestDatabase,
   queryDatabase,
@@ -23,19 +22,18 @@ interface LogLine {
 }
 
 /**
- * Runs `src/main.ts` as its own process, as production runs it, and reads what it
+ * Runs the built service as its own process, as production runs it, and reads what it
  * writes to stdout: pino writes to the file descriptor, not through `console`.
  */
 describe('Structured request logs on stdout (spawned service)', () => {
   let database: TestDatabase;
   let redis: TestRedis;
-  let service: ChildProcessWithoutNullStreams;
+  let service: ServiceProcess;
   let base: string;
-  let stdout = '';
-  let exit: Promise<{ code: number | null; signal: string | null }>;
 
   const lines = (): LogLine[] =>
-    stdout
+    service
+      .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
@@ -48,55 +46,19 @@ describe('Structured request logs on stdout (spawned service)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     redis = new TestRedis();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join('src', 'main.ts')],
-      {
-        cwd: join(__dirname, '..'),
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          PORT: String(port),
-          DATABASE_URL: database.url,
-          REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-          REDIS_KEY_PREFIX: redis.prefix,
-          SECRET_KEY: TEST_SECRET,
-          RATE_LIMIT_PER_MINUTE: '0',
-          LOG_LEVEL: 'info',
-        },
-      },
-    );
-    service.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
+    service = await startBuiltService({
+      databaseUrl: database.url,
+      redisUrl: TEST_REDIS_URL,
+      redisKeyPrefix: redis.prefix,
+      extra: { NODE_ENV: 'production', LOG_LEVEL: 'info' },
     });
-    service.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    exit = new Promise((resolve) =>
-      service.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    await waitFor(
-      async () => {
-        if (service.exitCode !== null) {
-          throw new Error(`service exited early:\n${stdout}`);
-        }
-        return (await fetch(`${base}/health/ready`)).status === 200;
-      },
-      90_000,
-      'the service to be ready',
-      { intervalMs: 100, retryOnError: true },
-    );
+    base = service.baseUrl;
   }, 120_000);
 
   afterAll(async () => {
-    if (service.exitCode === null && service.signalCode === null) {
-      service.kill('SIGKILL');
-      await exit;
-    }
-    await redis.close();
-    await database.drop();
+    await service?.stop();
+    await redis?.close();
+    await database?.drop();
   });
 
   it('writes one JSON line per request with method, route template, status, duration and the request id', async () => {
@@ -160,9 +122,9 @@ describe('Structured request logs on stdout (spawned service)', () => {
       expect.objectContaining({ route: 'unmatched', status: 404 }),
     ]);
 
-    expect(stdout).not.toContain(auth.slice(7));
-    expect(stdout).not.toContain(TEST_SECRET);
-    expect(stdout).not.toContain('private title');
+    expect(service.output()).not.toContain(auth.slice(7));
+    expect(service.output()).not.toContain(TEST_SECRET);
+    expect(service.output()).not.toContain('private title');
   });
 
   it('logs an unexpected error through pino with the request id of its problem body', async () => {
@@ -214,8 +176,10 @@ describe('Structured request logs on stdout (spawned service)', () => {
       ).then(([row]) => Number(row.count));
     await expect(connections()).resolves.toBeGreaterThan(0);
 
-    service.kill('SIGTERM');
-    await expect(exit).resolves.toEqual({ code: 0, signal: null });
+    await expect(service.stop('SIGTERM')).resolves.toMatchObject({
+      code: 0,
+      signal: null,
+    });
     await expect(connections()).resolves.toBe(0);
     expect(lines().filter((line) => line.level >= 50)).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { apiClient, ApiClient } from './helpers/api-client';
 import { sleep } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
-import { ServiceProcess } from './helpers/spawned-service';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { TestRedis, TEST_REDIS_URL } from './helpers/test-redis';
 import { runOperation, seededRandom } from './helpers/random-workload';
@@ -23,10 +23,10 @@ describe('Two instances on one PostgreSQL and one Redis', () => {
       redisKeyPrefix: redis.prefix,
     };
     instances = await Promise.all([
-      ServiceProcess.start(env),
-      ServiceProcess.start(env),
+      startBuiltService(env),
+      startBuiltService(env),
     ]);
-    clients = instances.map((instance) => apiClient(instance.url));
+    clients = instances.map((instance) => apiClient(instance.baseUrl));
   }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));

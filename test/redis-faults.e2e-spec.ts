@@ -4,7 +4,7 @@ import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
 import { sleep, waitFor } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
-import { ServiceProcess } from './helpers/spawned-service';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -221,11 +221,8 @@ describe('Redis faults across two instances: no stale active id 2 s after Redis 
       redisUrl: `redis://127.0.0.1:${proxy.port}`,
       redisKeyPrefix: prefix,
     };
-    instances = [
-      await ServiceProcess.start(env),
-      await ServiceProcess.start(env),
-    ];
-    clients = instances.map((instance) => apiClient(instance.url));
+    instances = [await startBuiltService(env), await startBuiltService(env)];
+    clients = instances.map((instance) => apiClient(instance.baseUrl));
   }, 180_000);
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { apiClient } from './helpers/api-client';
 import { sleep, waitFor } from './helpers/free-port';
-import { ServiceProcess } from './helpers/spawned-service';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import {
   createTestDatabase,
@@ -44,12 +44,12 @@ describe('Shutdown on SIGTERM', () => {
     const viaProxy = new URL(database.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    service = await ServiceProcess.start({
+    service = await startBuiltService({
       databaseUrl: viaProxy.toString(),
       redisUrl: TEST_REDIS_URL,
       redisKeyPrefix: `test:shutdown:${randomUUID().slice(0, 8)}:`,
     });
-    const api = apiClient(service.url, 30_000);
+    const api = apiClient(service.baseUrl, 30_000);
     // Slow PostgreSQL down so the writes are certainly still running at SIGTERM.
     proxy.latencyMs = 150;
     const inFlight = Array.from({ length: 8 }, (_, i) =>
@@ -81,7 +81,10 @@ describe('Shutdown on SIGTERM', () => {
     console.log(
       `[figures] SIGTERM with 8 writes in flight: exit ${exit.code} after ${exitedInMs} ms`,
     );
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect({ code: exit.code, signal: exit.signal }).toEqual({
+      code: 0,
+      signal: null,
+    });
     expect(exitedInMs).toBeLessThan(10_000);
     const rows = await queryDatabase(database.url, 'SELECT id FROM sessions');
     expect(rows).toHaveLength(8);
