@@ -18,6 +18,9 @@ const base = {
 
 const e2e = {
   ...base,
+  // Finds or starts the PostgreSQL and Redis the suites use; see test/helpers/test-services.ts.
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/helpers/openapi-contract.setup.ts'],
 } satisfies Config;
 

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Where it will listen on 127.0.0.1, when that is chosen before it starts. */
   port?: number;
+  /** Another user to run as (only root may ask). */
+  account?: { uid: number; gid: number };
 }
 
 export interface ReadyOptions {
@@ -72,8 +74,10 @@ export class ServiceProcess {
     env,
     cwd = REPO_ROOT,
     port,
+    account,
   }: SpawnOptions): ServiceProcess {
     const child = spawn(command, args, {
+      ...account,
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
