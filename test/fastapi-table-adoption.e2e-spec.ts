@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { createTestApp, useTestApp } from './helpers/test-app';
 import {
   createTestDatabase,
   queryDatabase,
@@ -35,17 +35,15 @@ const FASTAPI_ROWS = `
 
 describe('Adopting the table the FastAPI service created', () => {
   let legacy: TestDatabase;
-  let t: TestApp;
 
   beforeAll(async () => {
     legacy = await createTestDatabase();
     await queryDatabase(legacy.url, FASTAPI_SCHEMA);
     await queryDatabase(legacy.url, FASTAPI_ROWS);
-    t = await createTestApp({ env: { DATABASE_URL: legacy.url } });
   });
+  const t = useTestApp(() => ({ env: { DATABASE_URL: legacy.url } }));
   afterAll(async () => {
-    await t.close();
-    await legacy.drop();
+    await legacy?.drop();
   });
 
   const rows = () =>
@@ -163,9 +161,7 @@ describe('Adopting the table the FastAPI service created', () => {
         'CreateSessions1764288000000',
       ]);
     } finally {
-      await second.app.close();
-      await second.redis?.close();
-      await second.database.drop();
+      await second.close();
     }
   });
 });

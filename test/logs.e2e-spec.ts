@@ -27,7 +27,7 @@ interface LogLine {
  */
 describe('Structured request logs on stdout (spawned service)', () => {
   let database: TestDatabase;
-  let redis: TestRedis;
+  let redis: TestRedis | undefined;
   let service: ServiceProcess;
   let base: string;
 
@@ -45,11 +45,11 @@ describe('Structured request logs on stdout (spawned service)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    redis = new TestRedis();
+    redis = TEST_REDIS_URL ? new TestRedis() : undefined;
     service = await startBuiltService({
       databaseUrl: database.url,
       redisUrl: TEST_REDIS_URL,
-      redisKeyPrefix: redis.prefix,
+      redisKeyPrefix: redis?.prefix,
       extra: { NODE_ENV: 'production', LOG_LEVEL: 'info' },
     });
     base = service.baseUrl;

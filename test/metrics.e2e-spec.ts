@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
+import { DEFAULT_CACHE_BACKEND } from './helpers/test-redis';
 import { bearer } from './helpers/tokens';
 import { API } from './helpers/constants';
 
@@ -23,22 +24,12 @@ function sample(
 }
 
 describe('GET /metrics', () => {
-  let t: TestApp;
+  const t = useTestApp({}, { resetEachTest: true });
   const scrape = async () => {
     const response = await request(t.server).get('/metrics');
     expect(response.status).toBe(200);
     return response.text;
   };
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
 
   it('is public Prometheus text with process, pool and cache gauges', async () => {
     const response = await request(t.server).get('/metrics');
@@ -61,7 +52,9 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^db_pool_connections\{state="idle"\} \d+$/m);
     expect(text).toMatch(/^db_pool_connections\{state="waiting"\} 0$/m);
     expect(sample(text, 'cache_circuit_open')).toBe(0);
-    expect(sample(text, 'cache_backend_up', { backend: 'redis' })).toBe(1);
+    expect(
+      sample(text, 'cache_backend_up', { backend: DEFAULT_CACHE_BACKEND }),
+    ).toBe(1);
   });
 
   it('labels requests by route template and status, never by the raw title', async () => {

@@ -5,7 +5,7 @@ import {
   documentedOperations,
   type OpenApiDocument,
 } from './helpers/openapi-contract';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
 
 type Call = Pick<InjectOptions, 'method' | 'url' | 'headers' | 'payload'>;
@@ -87,7 +87,7 @@ function validCalls(firstUserId: number): Array<[Operation, Call]> {
 }
 
 describe('Every documented status is one the route really answers', () => {
-  let t: TestApp;
+  const t = useTestApp({ redis: false });
   let document: OpenApiDocument;
   const seen = new Set<string>();
 
@@ -122,15 +122,10 @@ describe('Every documented status is one the route really answers', () => {
     );
 
   beforeAll(async () => {
-    t = await createTestApp({ redis: false });
     document = (
       await t.app.getHttpAdapter().getInstance().inject({ url: '/docs-json' })
     ).json();
   });
-  afterAll(async () => {
-    await t?.close();
-  });
-
   it('400, 413, 415 and 422 for a body that is not JSON, too large, not JSON at all or not an object', async () => {
     for (const [operation, method, url] of BODY_ROUTES) {
       const send = (headers: Record<string, string>, payload: string) =>

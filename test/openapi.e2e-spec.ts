@@ -14,7 +14,7 @@ import {
   OpenApiContract,
   type OpenApiDocument,
 } from './helpers/openapi-contract';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { tokenFor } from './helpers/tokens';
 
 type Json = Record<string, any>;
@@ -84,17 +84,13 @@ function examplesOf(document: Json): Array<[string, Json, unknown]> {
 }
 
 describe('The OpenAPI document', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let document: Json;
 
   beforeAll(async () => {
-    t = await createTestApp();
     const response = await request(t.server).get('/docs-json');
     expect(response.status).toBe(200);
     document = response.body;
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it('is a valid OpenAPI 3 document according to swagger-parser', async () => {
@@ -288,16 +284,12 @@ describe('The OpenAPI document', () => {
 });
 
 describe('The typed client (clients/typescript)', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let baseUrl: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
     await t.app.listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it('creates, lists, activates, renames, deactivates and deletes sessions end to end', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
 import { API, PROBLEM_JSON } from './helpers/constants';
 
@@ -85,18 +85,14 @@ const hostileTitle = fc.string({
 });
 
 describe('Hostile input never yields a 5xx', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let nextUser = 1000;
   const counts = { requests: 0, created: 0, rejected: 0 };
 
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     console.log(
       `hostile titles: ${counts.requests} requests, ${counts.created} titles created and round-tripped, ${counts.rejected} rejected with 422`,
     );
-    await t.close();
   });
 
   const path = (title: string) =>

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { CacheStore } from '../src/redis/cache-store';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { describeWith } from './helpers/requirements';
+import { createTestApp, useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
 import { API, PROBLEM_JSON } from './helpers/constants';
 
@@ -27,13 +28,7 @@ function expectRateLimited(response: request.Response) {
 }
 
 describe('MAX_SESSIONS_PER_USER', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
 
   it('answers 409 with its own problem type beyond the limit, per user', async () => {
     const create = (title: string, user = 1) =>
@@ -66,92 +61,92 @@ describe('MAX_SESSIONS_PER_USER', () => {
   });
 });
 
-describe('Per-user rate limit shared through Redis by every instance', () => {
-  let a: TestApp;
-  let b: TestApp;
-  const LIMIT = 5;
-
-  beforeAll(async () => {
-    a = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
-    b = await createTestApp({
+describeWith(
+  ['redis'],
+  'Per-user rate limit shared through Redis by every instance',
+  () => {
+    const LIMIT = 5;
+    const a = useTestApp({
+      redis: true,
+      env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) },
+    });
+    const b = useTestApp(() => ({
+      redis: true,
       env: {
         RATE_LIMIT_PER_MINUTE: String(LIMIT),
         REDIS_KEY_PREFIX: a.redis!.prefix,
       },
-    });
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+    }));
 
-  it('counts one budget per user across instances and answers 429 with Retry-After beyond it', async () => {
-    const store = a.app.get(CacheStore);
-    const counted = jest.spyOn(store, 'countInWindow');
-    for (const app of [a, a, a, b, b]) {
-      const response = await request(app.server)
-        .get(`${API}/sessions`)
-        .set(bearer(1));
-      expect(response.status).toBe(200);
-    }
-    // one Redis round trip per request for the limiter
-    expect(counted).toHaveBeenCalledTimes(3);
-    counted.mockRestore();
+    it('counts one budget per user across instances and answers 429 with Retry-After beyond it', async () => {
+      const store = a.app.get(CacheStore);
+      const counted = jest.spyOn(store, 'countInWindow');
+      for (const app of [a, a, a, b, b]) {
+        const response = await request(app.server)
+          .get(`${API}/sessions`)
+          .set(bearer(1));
+        expect(response.status).toBe(200);
+      }
+      // one Redis round trip per request for the limiter
+      expect(counted).toHaveBeenCalledTimes(3);
+      counted.mockRestore();
 
-    expectRateLimited(
-      await request(a.server).get(`${API}/sessions`).set(bearer(1)),
-    );
-    expectRateLimited(
-      await request(b.server)
-        .post(`${API}/sessions`)
-        .set(bearer(1))
-        .send({ title: 'x' }),
-    );
-    expect(
-      (await request(b.server).get(`${API}/sessions`).set(bearer(2))).status,
-    ).toBe(200);
-
-    const ttl = await a.redis!.client.pttl(
-      a.redis!.key('ratelimit:default:user:1'),
-    );
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(60_000);
-  });
-
-  it('is keyed by the user, not the client address, and runs after authentication', async () => {
-    for (let i = 0; i < LIMIT * 3; i += 1) {
-      const response = await request(a.server)
-        .get(`${API}/sessions`)
-        .set('X-Forwarded-For', `10.0.0.${i}`);
-      expect(response.status).toBe(401);
-    }
-    for (let i = 0; i < LIMIT; i += 1) {
+      expectRateLimited(
+        await request(a.server).get(`${API}/sessions`).set(bearer(1)),
+      );
+      expectRateLimited(
+        await request(b.server)
+          .post(`${API}/sessions`)
+          .set(bearer(1))
+          .send({ title: 'x' }),
+      );
       expect(
-        (await request(a.server).get(`${API}/sessions`).set(bearer(3))).status,
+        (await request(b.server).get(`${API}/sessions`).set(bearer(2))).status,
       ).toBe(200);
-    }
-    expectRateLimited(
-      await request(a.server)
-        .get(`${API}/sessions`)
-        .set(bearer(3))
-        .set('X-Forwarded-For', '192.0.2.99'),
-    );
-  });
 
-  it('RATE_LIMIT_PER_MINUTE=0 turns the limiter off', async () => {
-    const off = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '0' } });
-    try {
-      for (let i = 0; i < 20; i += 1) {
+      const ttl = await a.redis!.client.pttl(
+        a.redis!.key('ratelimit:default:user:1'),
+      );
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it('is keyed by the user, not the client address, and runs after authentication', async () => {
+      for (let i = 0; i < LIMIT * 3; i += 1) {
+        const response = await request(a.server)
+          .get(`${API}/sessions`)
+          .set('X-Forwarded-For', `10.0.0.${i}`);
+        expect(response.status).toBe(401);
+      }
+      for (let i = 0; i < LIMIT; i += 1) {
         expect(
-          (await request(off.server).get(`${API}/sessions`).set(bearer(1)))
+          (await request(a.server).get(`${API}/sessions`).set(bearer(3)))
             .status,
         ).toBe(200);
       }
-    } finally {
-      await off.close();
-    }
-  });
-});
+      expectRateLimited(
+        await request(a.server)
+          .get(`${API}/sessions`)
+          .set(bearer(3))
+          .set('X-Forwarded-For', '192.0.2.99'),
+      );
+    });
+
+    it('RATE_LIMIT_PER_MINUTE=0 turns the limiter off', async () => {
+      const off = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '0' } });
+      try {
+        for (let i = 0; i < 20; i += 1) {
+          expect(
+            (await request(off.server).get(`${API}/sessions`).set(bearer(1)))
+              .status,
+          ).toBe(200);
+        }
+      } finally {
+        await off.close();
+      }
+    });
+  },
+);
 
 describe('Rate limit without Redis', () => {
   it('embedded mode (no Redis configured) limits in-process', async () => {

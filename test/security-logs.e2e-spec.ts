@@ -20,7 +20,7 @@ describe('Logs never contain tokens or the secret', () => {
     database = await createTestDatabase();
   });
   afterAll(async () => {
-    await database.drop();
+    await database?.drop();
   });
 
   it('after good and bad tokens, hostile bodies and a failure, the output holds no credential', async () => {

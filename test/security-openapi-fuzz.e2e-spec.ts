@@ -185,7 +185,7 @@ describe('OpenAPI-driven fuzzing of every operation', () => {
     console.log(
       `OpenAPI fuzz: ${total} requests over ${operations.length} operations (${byStatus})`,
     );
-    await t.close();
+    await t?.close();
   });
 
   it('the document describes every route of the API', () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { API, PROBLEM_JSON } from './helpers/constants';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { TestApp, useTestApp } from './helpers/test-app';
 import {
   inOneHour,
   nowSeconds as now,
@@ -238,17 +238,7 @@ function expectUnauthorized(
 }
 
 describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 500', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
+  const t = useTestApp({}, { resetEachTest: true });
 
   describe.each(ROUTES.slice(0, 3))('%s %s', (method, path) => {
     it.each(WITHOUT_TOKEN)(
@@ -306,20 +296,13 @@ describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 50
 });
 
 describe('JWT_AUDIENCE, JWT_ISSUER and JWT_CLOCK_TOLERANCE_SECONDS', () => {
-  let t: TestApp;
   const claims = { aud: 'session-service', iss: 'https://auth.example.com' };
-
-  beforeAll(async () => {
-    t = await createTestApp({
-      env: {
-        JWT_AUDIENCE: claims.aud,
-        JWT_ISSUER: claims.iss,
-        JWT_CLOCK_TOLERANCE_SECONDS: '0',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
+  const t = useTestApp({
+    env: {
+      JWT_AUDIENCE: claims.aud,
+      JWT_ISSUER: claims.iss,
+      JWT_CLOCK_TOLERANCE_SECONDS: '0',
+    },
   });
 
   const list = (payload: unknown) =>

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, TestApp, testBackendName } from './helpers/test-app';
+import { testBackendName, useTestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 import { API, PROBLEM_JSON, UUID } from './helpers/constants';
@@ -7,7 +7,7 @@ import { API, PROBLEM_JSON, UUID } from './helpers/constants';
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe(`Sessions API on ${testBackendName()}`, () => {
-  let t: TestApp;
+  const t = useTestApp({}, { resetEachTest: true });
   const alice = bearer(1);
   const bob = bearer(2);
 
@@ -39,16 +39,6 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       'SELECT title FROM sessions WHERE user_id = $1 AND active ORDER BY title',
       [userId],
     );
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
 
   describe('GET /sessions', () => {
     it('answers an empty array for a new user, with and without the trailing slash', async () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { apiClient } from './helpers/api-client';
-import { sleep, waitFor } from './helpers/free-port';
+import { acceptsConnections, sleep, waitFor } from './helpers/free-port';
 import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import {
@@ -13,16 +12,6 @@ import { TEST_REDIS_URL } from './helpers/test-redis';
 import { queryDatabase } from './helpers/test-database';
 
 jest.setTimeout(180_000);
-
-const canConnect = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 describe('Shutdown on SIGTERM', () => {
   let database: TestDatabase;
@@ -36,8 +25,8 @@ describe('Shutdown on SIGTERM', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    await proxy.close();
-    await database.drop();
+    await proxy?.close();
+    await database?.drop();
   });
 
   it('under load: in-flight requests complete, new connections are refused, exit 0 within 10 s', async () => {
@@ -68,7 +57,7 @@ describe('Shutdown on SIGTERM', () => {
       return results;
     });
     await waitFor(
-      async () => !(await canConnect(service!.port)),
+      async () => !(await acceptsConnections(service!.port)),
       5_000,
       'new connections to be refused',
     );

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { SESSIONS } from './helpers/constants';
 import { nowSeconds, signToken, TEST_SECRET } from './helpers/tokens';
 
@@ -7,14 +7,7 @@ const ACTIVE = `${SESSIONS}/active`;
 
 /** The verified-token cache must never outlive a token or admit an unverified one. */
 describe('Verified tokens are remembered, never beyond their exp', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ env: { JWT_CLOCK_TOLERANCE_SECONDS: '0' } });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { JWT_CLOCK_TOLERANCE_SECONDS: '0' } });
 
   it('rejects a token that was accepted (and cached) once its exp has passed', async () => {
     const exp = nowSeconds() + 2;
