@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, useTestApp } from './helpers/test-app';
+import { useTestApp, withTestApp } from './helpers/test-app';
 import {
   createTestDatabase,
   queryDatabase,
@@ -151,8 +151,7 @@ describe('Adopting the table the FastAPI service created', () => {
   });
 
   it('a second start finds nothing left to migrate', async () => {
-    const second = await createTestApp({ env: { DATABASE_URL: legacy.url } });
-    try {
+    await withTestApp({ env: { DATABASE_URL: legacy.url } }, async () => {
       const applied = await queryDatabase<{ name: string }>(
         legacy.url,
         'SELECT name FROM migrations',
@@ -160,8 +159,6 @@ describe('Adopting the table the FastAPI service created', () => {
       expect(applied.map((m) => m.name)).toEqual([
         'CreateSessions1764288000000',
       ]);
-    } finally {
-      await second.close();
-    }
+    });
   });
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { API, PROBLEM_JSON } from './helpers/constants';
+import { API } from './helpers/constants';
+import { expectProblem } from './helpers/problem';
 import { TestApp, useTestApp } from './helpers/test-app';
 import {
   inOneHour,
@@ -221,15 +222,12 @@ function expectUnauthorized(
   challenge: string,
   token?: string,
 ) {
-  expect(response.status).toBe(401);
-  expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
-  expect(response.headers['www-authenticate']).toBe(challenge);
-  expect(response.body).toMatchObject({
+  expectProblem(response, 401, {
     type: 'about:blank',
-    status: 401,
     title: 'Unauthorized',
     detail: expect.any(String),
   });
+  expect(response.headers['www-authenticate']).toBe(challenge);
   if (token) {
     const secretPart = token.replace(/^\S+\s+/, '');
     expect(response.text).not.toContain(secretPart);

@@ -77,7 +77,7 @@ export function describeWith(
   }
   if (inCi()) {
     throw new Error(
-      `"${name}" needs ${packages.join(' and ')}, which this machine lacks; CI must install it (scripts/ci/), so it is a failure, not a skip`,
+      `"${name}" needs ${packages.join(' and ')}, which this machine lacks; CI must install ${packages.length > 1 ? 'them' : 'it'} (scripts/ci/), so it is a failure, not a skip`,
     );
   }
   const record: SkipRecord = { group: name, packages };

@@ -210,6 +210,19 @@ export async function createTestApp(
   }
 }
 
+/** Runs `work` on an application of its own, closed afterwards even when `work` fails. */
+export async function withTestApp<T>(
+  options: TestAppOptions,
+  work: (t: TestApp) => Promise<T>,
+): Promise<T> {
+  const t = await createTestApp(options);
+  try {
+    return await work(t);
+  } finally {
+    await t.close();
+  }
+}
+
 /**
  * One application for the `describe` block around the call: started in `beforeAll`,
  * closed in `afterAll` (also when it never started), and with `resetEachTest` emptied
