@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
+import { ApiResult } from './helpers/api-client';
 import { sleep } from './helpers/free-port';
 import { databaseViolations, expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
 import { describeWith } from './helpers/requirements';
-import { ServiceProcess, startBuiltService } from './helpers/service-process';
+import { useServiceInstances } from './helpers/service-process';
 import {
   createTestDatabase,
   queryDatabase,
@@ -122,25 +122,21 @@ describeWith(
   () => {
     let database: TestDatabase;
     let redis: RedisServer;
-    let instances: ServiceProcess[] = [];
-    let clients: ApiClient[];
 
     beforeAll(async () => {
       database = await createTestDatabase();
       redis = await RedisServer.start();
-      const env = {
+    });
+    const { clients } = useServiceInstances(
+      2,
+      () => ({
         databaseUrl: database.url,
         redisUrl: redis.url,
         redisKeyPrefix: `test:history:${randomUUID().slice(0, 8)}:`,
-      };
-      instances = await Promise.all([
-        startBuiltService(env),
-        startBuiltService(env),
-      ]);
-      clients = instances.map((instance) => apiClient(instance.baseUrl, 5_000));
-    }, 180_000);
+      }),
+      { clientTimeoutMs: 5_000 },
+    );
     afterAll(async () => {
-      await Promise.all(instances.map((instance) => instance.stop()));
       await redis?.close();
       await database?.drop();
     });

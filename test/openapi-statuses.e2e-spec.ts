@@ -43,46 +43,41 @@ const EVERY_ROUTE: Array<[Operation, Call['method'], string]> = [
   ...BODY_ROUTES,
 ];
 
+/** A request as `userId`, with a JSON body when one is given. */
+function as(
+  userId: number,
+  method: Call['method'],
+  url: string,
+  body?: unknown,
+): Call & { url: string } {
+  return {
+    method,
+    url,
+    headers: { ...bearer(userId), ...(body === undefined ? {} : JSON_BODY) },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  };
+}
+
 /** One valid request per operation, each for its own user so none waits on another. */
 function validCalls(firstUserId: number): Array<[Operation, Call]> {
-  const as = (offset: number) => bearer(firstUserId + offset);
-  const body = (title: string) => JSON.stringify({ title });
+  const user = (offset: number) => firstUserId + offset;
   return [
-    ['get /api/v1/sessions', { method: 'GET', url: SESSIONS, headers: as(0) }],
-    [
-      'get /api/v1/sessions/active',
-      { method: 'GET', url: `${SESSIONS}/active`, headers: as(1) },
-    ],
-    [
-      'post /api/v1/sessions',
-      {
-        method: 'POST',
-        url: SESSIONS,
-        headers: { ...as(2), ...JSON_BODY },
-        payload: body('n'),
-      },
-    ],
+    ['get /api/v1/sessions', as(user(0), 'GET', SESSIONS)],
+    ['get /api/v1/sessions/active', as(user(1), 'GET', `${SESSIONS}/active`)],
+    ['post /api/v1/sessions', as(user(2), 'POST', SESSIONS, { title: 'n' })],
     [
       'post /api/v1/sessions/deactivate',
-      { method: 'POST', url: `${SESSIONS}/deactivate`, headers: as(3) },
+      as(user(3), 'POST', `${SESSIONS}/deactivate`),
     ],
     [
       'post /api/v1/sessions/active/{title}',
-      { method: 'POST', url: `${SESSIONS}/active/a`, headers: as(4) },
+      as(user(4), 'POST', `${SESSIONS}/active/a`),
     ],
     [
       'patch /api/v1/sessions/{title}',
-      {
-        method: 'PATCH',
-        url: `${SESSIONS}/a`,
-        headers: { ...as(5), ...JSON_BODY },
-        payload: body('b'),
-      },
+      as(user(5), 'PATCH', `${SESSIONS}/a`, { title: 'b' }),
     ],
-    [
-      'delete /api/v1/sessions/{title}',
-      { method: 'DELETE', url: `${SESSIONS}/a`, headers: as(6) },
-    ],
+    ['delete /api/v1/sessions/{title}', as(user(6), 'DELETE', `${SESSIONS}/a`)],
   ];
 }
 
@@ -102,16 +97,14 @@ describe('Every documented status is one the route really answers', () => {
   };
   const status = async (operation: Operation, call: Call) =>
     (await inject(operation, call)).statusCode;
-  const create = (userId: number, title: string) =>
-    status('post /api/v1/sessions', {
-      method: 'POST',
-      url: SESSIONS,
-      headers: { ...bearer(userId), ...JSON_BODY },
-      payload: JSON.stringify({ title }),
-    });
   const seed = async (userId: number, ...titles: string[]) => {
     for (const title of titles) {
-      expect(await create(userId, title)).toBe(201);
+      await expect(
+        status(
+          'post /api/v1/sessions',
+          as(userId, 'POST', SESSIONS, { title }),
+        ),
+      ).resolves.toBe(201);
     }
   };
   const everyValidCall = (firstUserId: number) =>
@@ -176,102 +169,79 @@ describe('Every documented status is one the route really answers', () => {
     await seed(3, 'to-deactivate');
     await seed(4, 'to-rename');
     await seed(5, 'to-delete', 'kept');
-    const as = (userId: number, call: Call): Call => ({
-      ...call,
-      headers: { ...bearer(userId), ...call.headers },
-    });
-    const rename = (userId: number, title: string, newTitle: string) =>
-      status(
+    // In order: each answer depends on the state the ones before it left.
+    const cases: Array<[Operation, Call & { url: string }, number]> = [
+      ['get /api/v1/sessions', as(1, 'GET', SESSIONS), 200],
+      ['get /api/v1/sessions/active', as(1, 'GET', `${SESSIONS}/active`), 200],
+      ['get /api/v1/sessions/active', as(2, 'GET', `${SESSIONS}/active`), 404],
+      [
+        'post /api/v1/sessions',
+        as(1, 'POST', SESSIONS, { title: 'taken' }),
+        409,
+      ],
+      ['post /api/v1/sessions', as(1, 'POST', SESSIONS, { title: ' ' }), 422],
+      [
+        'post /api/v1/sessions/deactivate',
+        as(2, 'POST', `${SESSIONS}/deactivate`),
+        404,
+      ],
+      [
+        'post /api/v1/sessions/deactivate',
+        as(3, 'POST', `${SESSIONS}/deactivate`),
+        200,
+      ],
+      [
+        'post /api/v1/sessions/active/{title}',
+        as(1, 'POST', `${SESSIONS}/active/busy`),
+        200,
+      ],
+      [
+        'post /api/v1/sessions/active/{title}',
+        as(1, 'POST', `${SESSIONS}/active/missing`),
+        404,
+      ],
+      [
         'patch /api/v1/sessions/{title}',
-        as(userId, {
-          method: 'PATCH',
-          url: `${SESSIONS}/${title}`,
-          headers: JSON_BODY,
-          payload: JSON.stringify({ title: newTitle }),
-        }),
-      );
-    const expectAnswer = async (
-      what: string,
-      answer: Promise<number>,
-      expected: number,
-    ) => {
-      expect({ what, status: await answer }).toEqual({
+        as(4, 'PATCH', `${SESSIONS}/to-rename`, { title: 'new' }),
+        200,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/missing`, { title: 'new' }),
+        404,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/taken`, { title: 'busy' }),
+        409,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/taken`, { title: '' }),
+        422,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(5, 'DELETE', `${SESSIONS}/to-delete`),
+        200,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(1, 'DELETE', `${SESSIONS}/missing`),
+        404,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(1, 'DELETE', `${SESSIONS}/busy`),
+        400,
+      ],
+    ];
+    for (const [operation, request, expected] of cases) {
+      const what = `${request.method} ${request.url}`;
+      expect({ what, status: await status(operation, request) }).toEqual({
         what,
         status: expected,
       });
-    };
-
-    await expectAnswer(
-      'list',
-      status('get /api/v1/sessions', as(1, { method: 'GET', url: SESSIONS })),
-      200,
-    );
-    for (const [userId, expected] of [
-      [1, 200],
-      [2, 404],
-    ]) {
-      await expectAnswer(
-        `active of user ${userId}`,
-        status(
-          'get /api/v1/sessions/active',
-          as(userId, { method: 'GET', url: `${SESSIONS}/active` }),
-        ),
-        expected,
-      );
-    }
-    await expectAnswer('create a taken title', create(1, 'taken'), 409);
-    await expectAnswer('create a blank title', create(1, ' '), 422);
-    for (const [userId, expected] of [
-      [2, 404],
-      [3, 200],
-    ]) {
-      await expectAnswer(
-        `deactivate for user ${userId}`,
-        status(
-          'post /api/v1/sessions/deactivate',
-          as(userId, { method: 'POST', url: `${SESSIONS}/deactivate` }),
-        ),
-        expected,
-      );
-    }
-    for (const [title, expected] of [
-      ['busy', 200],
-      ['missing', 404],
-    ] as const) {
-      await expectAnswer(
-        `activate ${title}`,
-        status(
-          'post /api/v1/sessions/active/{title}',
-          as(1, { method: 'POST', url: `${SESSIONS}/active/${title}` }),
-        ),
-        expected,
-      );
-    }
-    await expectAnswer('rename', rename(4, 'to-rename', 'new'), 200);
-    await expectAnswer(
-      'rename a missing title',
-      rename(1, 'missing', 'new'),
-      404,
-    );
-    await expectAnswer(
-      'rename onto a taken title',
-      rename(1, 'taken', 'busy'),
-      409,
-    );
-    await expectAnswer('rename to an empty title', rename(1, 'taken', ''), 422);
-    for (const [userId, title, expected] of [
-      [5, 'to-delete', 200],
-      [1, 'missing', 404],
-      [1, 'busy', 400],
-    ] as const) {
-      await expectAnswer(
-        `delete ${title}`,
-        status(
-          'delete /api/v1/sessions/{title}',
-          as(userId, { method: 'DELETE', url: `${SESSIONS}/${title}` }),
-        ),
-        expected,
-      );
     }
   });
 

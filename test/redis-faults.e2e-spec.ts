@@ -5,7 +5,7 @@ import { sleep, waitFor } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
 import { describeWith } from './helpers/requirements';
-import { ServiceProcess, startBuiltService } from './helpers/service-process';
+import { useServiceInstances } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -219,24 +219,19 @@ describeWith(
     let database: TestDatabase;
     let redis: RedisServer;
     let proxy: TcpProxy;
-    let instances: ServiceProcess[] = [];
-    let clients: ApiClient[];
     const prefix = `test:faults:${randomUUID().slice(0, 8)}:`;
 
     beforeAll(async () => {
       database = await createTestDatabase();
       redis = await RedisServer.start();
       proxy = await TcpProxy.start('127.0.0.1', redis.port);
-      const env = {
-        databaseUrl: database.url,
-        redisUrl: `redis://127.0.0.1:${proxy.port}`,
-        redisKeyPrefix: prefix,
-      };
-      instances = [await startBuiltService(env), await startBuiltService(env)];
-      clients = instances.map((instance) => apiClient(instance.baseUrl));
-    }, 180_000);
+    });
+    const { clients } = useServiceInstances(2, () => ({
+      databaseUrl: database.url,
+      redisUrl: `redis://127.0.0.1:${proxy.port}`,
+      redisKeyPrefix: prefix,
+    }));
     afterAll(async () => {
-      await Promise.all(instances.map((instance) => instance.stop()));
       await proxy?.close();
       await redis?.close();
       await database?.drop();

@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBuilt } from '../../scripts/build-if-stale';
+import { apiClient, type ApiClient } from './api-client';
 import { SESSIONS } from './constants';
 import { freePort, waitFor } from './free-port';
 import { TEST_SECRET } from './tokens';
@@ -223,6 +224,40 @@ export async function startBuiltService(
     async () => (await httpStatus(`${service.baseUrl}${SESSIONS}`)) === 401,
     { timeoutMs: 60_000, what: `the service on port ${port} to answer` },
   );
+}
+
+/**
+ * `count` copies of the built service on one environment (read when they start) for the
+ * `describe` block around the call, each with a client; stopped after the block.
+ */
+export function useServiceInstances(
+  count: number,
+  env: () => ServiceEnv,
+  { clientTimeoutMs = 10_000 } = {},
+): { instances: ServiceProcess[]; clients: ApiClient[] } {
+  const running = {
+    instances: [] as ServiceProcess[],
+    clients: [] as ApiClient[],
+  };
+  beforeAll(async () => {
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, () => startBuiltService(env())),
+    );
+    for (const result of started) {
+      if (result.status === 'fulfilled') {
+        running.instances.push(result.value);
+        running.clients.push(apiClient(result.value.baseUrl, clientTimeoutMs));
+      }
+    }
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      throw failed.reason;
+    }
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(running.instances.map((instance) => instance.stop()));
+  });
+  return running;
 }
 
 /**
