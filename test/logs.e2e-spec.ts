@@ -61,70 +61,84 @@ describe('Structured request logs on stdout (spawned service)', () => {
     await database?.drop();
   });
 
-  it('writes one JSON line per request with method, route template, status, duration and the request id', async () => {
+  describe('after a create, an activation, a read with a malformed id and an unknown path', () => {
     const auth = `Bearer ${tokenFor(11)}`;
     const title = 'private title/with slash';
-    await request(base)
-      .post(SESSIONS)
-      .set('Authorization', auth)
-      .set('X-Request-Id', 'ops-log-create-1')
-      .send({ title })
-      .expect(201);
-    const activated = await request(base)
-      .post(`${SESSIONS}/active/${encodeURIComponent(title)}`)
-      .set('Authorization', auth)
-      .set('X-Request-Id', 'ops-log-activate-1');
-    expect(activated.status).toBe(200);
-    expect(activated.headers['x-request-id']).toBe('ops-log-activate-1');
+    let activated: request.Response;
+    let generatedId: string;
+    let missing: request.Response;
 
-    const generated = await request(base)
-      .get(`${SESSIONS}/active`)
-      .set('Authorization', auth)
-      .set('X-Request-Id', 'not well formed!');
-    const generatedId = generated.headers['x-request-id'];
-    expect(generatedId).toMatch(UUID);
-
-    const missing = await request(base)
-      .get(`${SESSIONS}/does-not-exist`)
-      .set('X-Request-Id', 'ops-log-missing-1');
-    expect(missing.status).toBe(404);
-    expect(missing.body.request_id).toBe('ops-log-missing-1');
-
-    await waitFor(
-      () => requestLines('ops-log-missing-1').length > 0,
-      5_000,
-      'the request log line',
-      { intervalMs: 100, retryOnError: true },
-    );
-    const [create] = requestLines('ops-log-create-1');
-    expect(requestLines('ops-log-create-1')).toHaveLength(1);
-    expect(create).toMatchObject({
-      level: 30,
-      method: 'POST',
-      route: SESSIONS,
-      status: 201,
+    beforeAll(async () => {
+      await request(base)
+        .post(SESSIONS)
+        .set('Authorization', auth)
+        .set('X-Request-Id', 'ops-log-create-1')
+        .send({ title })
+        .expect(201);
+      activated = await request(base)
+        .post(`${SESSIONS}/active/${encodeURIComponent(title)}`)
+        .set('Authorization', auth)
+        .set('X-Request-Id', 'ops-log-activate-1')
+        .expect(200);
+      const generated = await request(base)
+        .get(`${SESSIONS}/active`)
+        .set('Authorization', auth)
+        .set('X-Request-Id', 'not well formed!');
+      generatedId = generated.headers['x-request-id'];
+      missing = await request(base)
+        .get(`${SESSIONS}/does-not-exist`)
+        .set('X-Request-Id', 'ops-log-missing-1')
+        .expect(404);
+      await waitFor(
+        () => requestLines('ops-log-missing-1').length > 0,
+        5_000,
+        'the request log line',
+        { intervalMs: 100, retryOnError: true },
+      );
     });
-    expect(typeof create.duration_ms).toBe('number');
-    expect(requestLines('ops-log-activate-1')).toEqual([
-      expect.objectContaining({
-        method: 'POST',
-        route: '/api/v1/sessions/active/:title',
-        status: 200,
-      }),
-    ]);
-    expect(requestLines(generatedId)).toEqual([
-      expect.objectContaining({
-        route: `${SESSIONS}/active`,
-        status: 200,
-      }),
-    ]);
-    expect(requestLines('ops-log-missing-1')).toEqual([
-      expect.objectContaining({ route: 'unmatched', status: 404 }),
-    ]);
 
-    expect(service.output()).not.toContain(auth.slice(7));
-    expect(service.output()).not.toContain(TEST_SECRET);
-    expect(service.output()).not.toContain('private title');
+    it('answers with the caller’s X-Request-Id, or a UUID in place of a malformed one', () => {
+      expect(activated.headers['x-request-id']).toBe('ops-log-activate-1');
+      expect(generatedId).toMatch(UUID);
+      expect(missing.body.request_id).toBe('ops-log-missing-1');
+    });
+
+    it('writes one JSON line per request with method, route template, status and duration', () => {
+      const [create] = requestLines('ops-log-create-1');
+      expect(requestLines('ops-log-create-1')).toHaveLength(1);
+      expect(create).toMatchObject({
+        level: 30,
+        method: 'POST',
+        route: SESSIONS,
+        status: 201,
+      });
+      expect(typeof create.duration_ms).toBe('number');
+      expect(requestLines('ops-log-activate-1')).toEqual([
+        expect.objectContaining({
+          method: 'POST',
+          route: `${SESSIONS}/active/:title`,
+          status: 200,
+        }),
+      ]);
+    });
+
+    it('logs under the generated id, and an unknown path as route "unmatched"', () => {
+      expect(requestLines(generatedId)).toEqual([
+        expect.objectContaining({
+          route: `${SESSIONS}/active`,
+          status: 200,
+        }),
+      ]);
+      expect(requestLines('ops-log-missing-1')).toEqual([
+        expect.objectContaining({ route: 'unmatched', status: 404 }),
+      ]);
+    });
+
+    it('never writes the token, the secret or a title', () => {
+      expect(service.output()).not.toContain(auth.slice(7));
+      expect(service.output()).not.toContain(TEST_SECRET);
+      expect(service.output()).not.toContain('private title');
+    });
   });
 
   it('logs an unexpected error through pino with the request id of its problem body', async () => {

@@ -11,6 +11,7 @@ import { API, API_OPERATIONS } from './helpers/constants';
 import {
   createSchemaValidator,
   documentedOperations,
+  type Exchange,
   OpenApiContract,
   type OpenApiDocument,
 } from './helpers/openapi-contract';
@@ -228,58 +229,72 @@ describe('The OpenAPI document', () => {
     );
   });
 
-  it('the response checker rejects undocumented statuses, media types and bodies', () => {
-    const contract = new OpenApiContract(document as OpenApiDocument);
-    const exchange = {
+  describe('the response checker', () => {
+    const exchange: Exchange = {
       method: 'GET',
-      url: '/api/v1/sessions/active',
-      route: '/api/v1/sessions/active',
+      url: `${API}/sessions/active`,
+      route: `${API}/sessions/active`,
       status: 200,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: '"550e8400-e29b-41d4-a716-446655440000"',
     };
-    expect(contract.violations(exchange)).toEqual([]);
-    expect(contract.violations({ ...exchange, status: 409 })).toEqual([
-      expect.stringContaining('status 409 is not documented'),
-    ]);
-    expect(contract.violations({ ...exchange, body: '"not-a-uuid"' })).toEqual([
-      expect.stringContaining('does not match the documented schema'),
-    ]);
-    expect(
-      contract.violations({
+    const violations = (changes: Partial<Exchange>) =>
+      new OpenApiContract(document as OpenApiDocument).violations({
         ...exchange,
-        status: 404,
-        body: JSON.stringify({ status: 404, title: 'Not Found' }),
-        headers: { 'content-type': 'application/problem+json' },
-      }),
-    ).toEqual([
-      expect.stringContaining('does not match the documented schema'),
-    ]);
-    expect(
-      contract.violations({
-        ...exchange,
-        status: 401,
-        body: JSON.stringify({
-          type: 'about:blank',
-          title: 'Unauthorized',
+        ...changes,
+      });
+
+    it('accepts a documented answer', () => {
+      expect(violations({})).toEqual([]);
+    });
+
+    it.each<[string, Partial<Exchange>, string[]]>([
+      [
+        'an undocumented status',
+        { status: 409 },
+        ['status 409 is not documented'],
+      ],
+      [
+        'a body off its schema',
+        { body: '"not-a-uuid"' },
+        ['does not match the documented schema'],
+      ],
+      [
+        'a problem body missing its required fields',
+        {
+          status: 404,
+          body: JSON.stringify({ status: 404, title: 'Not Found' }),
+          headers: { 'content-type': 'application/problem+json' },
+        },
+        ['does not match the documented schema'],
+      ],
+      [
+        'a missing required header and an undocumented media type',
+        {
           status: 401,
-          detail: 'A bearer token is required',
-        }),
-        headers: { 'content-type': 'application/json' },
-      }),
-    ).toEqual([
-      expect.stringContaining('WWW-Authenticate is missing'),
-      expect.stringContaining(
-        'Content-Type application/json is not documented',
-      ),
-    ]);
-    expect(
-      contract.violations({
-        ...exchange,
-        url: '/api/v1/other',
-        route: '/api/v1/other',
-      }),
-    ).toEqual([expect.stringContaining('is not in the OpenAPI document')]);
+          body: JSON.stringify({
+            type: 'about:blank',
+            title: 'Unauthorized',
+            status: 401,
+            detail: 'A bearer token is required',
+          }),
+          headers: { 'content-type': 'application/json' },
+        },
+        [
+          'WWW-Authenticate is missing',
+          'Content-Type application/json is not documented',
+        ],
+      ],
+      [
+        'a route the document does not have',
+        { url: `${API}/other`, route: `${API}/other` },
+        ['is not in the OpenAPI document'],
+      ],
+    ])('rejects %s', (_case, changes, expected) => {
+      expect(violations(changes)).toEqual(
+        expected.map((text) => expect.stringContaining(text)),
+      );
+    });
   });
 });
 

@@ -240,8 +240,9 @@ export function useServiceInstances(
     clients: [] as ApiClient[],
   };
   beforeAll(async () => {
+    const shared = env();
     const started = await Promise.allSettled(
-      Array.from({ length: count }, () => startBuiltService(env())),
+      Array.from({ length: count }, () => startBuiltService(shared)),
     );
     for (const result of started) {
       if (result.status === 'fulfilled') {
