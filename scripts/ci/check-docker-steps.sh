@@ -171,4 +171,3 @@ if kill -0 "$app_pid" 2>/dev/null; then
   exit 1
 fi
 app_pid=""
-services_pid=""
