@@ -24,8 +24,13 @@ async function main(envFile: string): Promise<void> {
     envFile,
     `export TEST_POSTGRES_URL='${services.postgresUrl}'\nexport TEST_REDIS_URL='${services.redisUrl}'\n`,
   );
-  // Stay up until told to stop.
-  setInterval(() => undefined, 60_000);
+  // Stay up until told to stop, or until the step that started it is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      void stop();
+    }
+  }, 1_000);
 }
 
 const envFile = process.argv[2];
