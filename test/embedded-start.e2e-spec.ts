@@ -16,6 +16,7 @@ import {
   StartedService,
   startService,
 } from './helpers/service-process';
+import { SESSIONS } from './helpers/constants';
 
 /** The pid in the embedded PostgreSQL's lock file, if it has one. */
 function postmasterPid(dataDir: string): number | undefined {
@@ -29,7 +30,6 @@ function postmasterPid(dataDir: string): number | undefined {
     return undefined;
   }
 }
-import { SESSIONS } from './helpers/constants';
 
 /**
  * `npm start` with nothing configured, as real processes: the embedded PostgreSQL is
@@ -222,7 +222,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
         expect(home).toBe(privateDir);
       }
       expect(existsSync(join(home, 'postgres', 'PG_VERSION'))).toBe(true);
-      const created = await call(first, '/api/v1/sessions', {
+      const created = await call(first, SESSIONS, {
         method: 'POST',
         body: JSON.stringify({ title: 'kept in a private home' }),
       });

