@@ -1,23 +1,16 @@
 import request from 'supertest';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { describeWith } from './helpers/requirements';
+import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
+import { API } from './helpers/constants';
 
-const API = '/api/v1';
-
-describe('GET /sessions/active through the Redis cache', () => {
-  let t: TestApp;
+describeWith(['redis'], 'GET /sessions/active through the Redis cache', () => {
+  const t = useTestApp(
+    { redis: true, env: { CACHE_TTL_SECONDS: '120' } },
+    { resetEachTest: true },
+  );
   const user = bearer(41);
-
-  beforeAll(async () => {
-    t = await createTestApp({ env: { CACHE_TTL_SECONDS: '120' } });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
 
   const countQueries = async (
     work: () => Promise<unknown>,

@@ -3,11 +3,12 @@ import request from 'supertest';
 import type { CacheRead } from '../src/redis/cache-store';
 import { SessionCache } from '../src/sessions/session-cache.service';
 import { sessionCacheKeys } from '../src/sessions/session-cache.keys';
+import { describeWith } from './helpers/requirements';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API } from './helpers/constants';
 
-const API = '/api/v1';
 const USER = 7;
 
 /** Holds a fill between its database read and its cache write until released. */
@@ -127,7 +128,7 @@ async function runStaleSetRace(t: TestApp) {
   };
 }
 
-describe('Cache: the stale-set race', () => {
+describeWith(['redis'], 'Cache: the stale-set race', () => {
   it('fenced (the service): a read after a write that raced a slow fill sees the write', async () => {
     const t = await startApp(GatedSessionCache);
     try {
@@ -152,130 +153,142 @@ describe('Cache: the stale-set race', () => {
   });
 });
 
-describe('Cache: what sits at a key is trusted only if it is well formed', () => {
-  let t: TestApp;
-  let fillsDone: () => Promise<void>;
-  const auth = bearer(USER);
-  const activeKey = sessionCacheKeys.active(USER);
-  const listKey = sessionCacheKeys.list(USER);
-  let truth: { id: string; title: string };
+describeWith(
+  ['redis'],
+  'Cache: what sits at a key is trusted only if it is well formed',
+  () => {
+    let t: TestApp;
+    let fillsDone: () => Promise<void>;
+    const auth = bearer(USER);
+    const activeKey = sessionCacheKeys.active(USER);
+    const listKey = sessionCacheKeys.list(USER);
+    let truth: { id: string; title: string };
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    fillsDone = trackFills(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-    const created = await request(t.server)
-      .post(`${API}/sessions`)
-      .set(auth)
-      .send({ title: 'truth' });
-    expect(created.status).toBe(201);
-    truth = created.body;
-  });
-
-  const plant = async (
-    key: string,
-    value: string | { hash: string } | { list: string },
-  ) => {
-    const redisKey = t.redis!.key(key);
-    await t.redis!.client.del(redisKey);
-    if (typeof value === 'string') {
-      await t.redis!.client.set(redisKey, value);
-    } else if ('hash' in value) {
-      await t.redis!.client.hset(redisKey, 'id', value.hash);
-    } else {
-      await t.redis!.client.rpush(redisKey, value.list);
-    }
-  };
-
-  const activeValues: Array<
-    [string, () => string | { hash: string } | { list: string }]
-  > = [
-    ['garbage', () => 'garbage'],
-    ['an empty string', () => ''],
-    ['a JSON-quoted id', () => JSON.stringify(randomUUID())],
-    ['a hash', () => ({ hash: randomUUID() })],
-    ['a list', () => ({ list: randomUUID() })],
-    ['a fence left by a writer', () => '~fence:abc:1'],
-  ];
-
-  it.each(activeValues)(
-    'GET /sessions/active treats %s at the key as a miss and answers from PostgreSQL',
-    async (_name, value) => {
-      await plant(activeKey, value());
-      const response = await request(t.server)
-        .get(`${API}/sessions/active`)
-        .set(auth);
-      expect(response.status).toBe(200);
-      expect(response.body).toBe(truth.id);
-      await fillsDone();
-      await expect(t.redis!.get(activeKey)).resolves.toBe(truth.id);
-      const again = await request(t.server)
-        .get(`${API}/sessions/active`)
-        .set(auth);
-      expect(again.body).toBe(truth.id);
-    },
-  );
-
-  const foreignSession = () => ({
-    id: randomUUID(),
-    user_id: USER + 1,
-    title: 'not yours',
-    active: true,
-    created_at: new Date().toISOString(),
-    updated_at: new Date().toISOString(),
-  });
-
-  const listValues: Array<[string, () => string | { hash: string }]> = [
-    ['garbage', () => 'garbage'],
-    ['an empty string', () => ''],
-    ['truncated JSON', () => '[{"id":'],
-    ['an array of numbers', () => '[1,2,3]'],
-    ['another user’s sessions', () => JSON.stringify([foreignSession()])],
-    ['a hash', () => ({ hash: 'x' })],
-  ];
-
-  it.each(listValues)(
-    'GET /sessions treats %s at the key as a miss and answers from PostgreSQL',
-    async (_name, value) => {
-      await plant(listKey, value());
-      const response = await request(t.server).get(`${API}/sessions`).set(auth);
-      expect(response.status).toBe(200);
-      expect(response.body).toEqual([
-        expect.objectContaining({ id: truth.id, user_id: USER, active: true }),
-      ]);
-      await fillsDone();
-      const cached = JSON.parse((await t.redis!.get(listKey)) ?? 'null');
-      expect(cached).toEqual(response.body);
-    },
-  );
-
-  it('serves a hit from Redis without asking PostgreSQL (one GET per hit)', async () => {
-    await request(t.server).get(`${API}/sessions/active`).set(auth);
-    await fillsDone();
-    await expect(t.redis!.get(activeKey)).resolves.toBe(truth.id);
-    // Changed behind the service's back: only a read that skips PostgreSQL still says truth.
-    await queryDatabase(t.database.url, 'UPDATE sessions SET active = false');
-    const hit = await request(t.server).get(`${API}/sessions/active`).set(auth);
-    expect(hit.body).toBe(truth.id);
-  });
-
-  it('every mutation leaves a fence at both keys, so the next read goes to PostgreSQL', async () => {
-    await request(t.server).get(`${API}/sessions/active`).set(auth);
-    await request(t.server).get(`${API}/sessions`).set(auth);
-    await fillsDone();
-    await expect(
-      request(t.server)
+    beforeAll(async () => {
+      t = await createTestApp({ redis: true });
+      fillsDone = trackFills(t);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+    beforeEach(async () => {
+      await t.reset();
+      const created = await request(t.server)
         .post(`${API}/sessions`)
         .set(auth)
-        .send({ title: 'next' }),
-    ).resolves.toMatchObject({ status: 201 });
-    await expect(t.redis!.get(activeKey)).resolves.toMatch(/^~fence:/);
-    await expect(t.redis!.get(listKey)).resolves.toMatch(/^~fence:/);
-    await expect(t.redis!.ttl(activeKey)).resolves.toBeGreaterThan(0);
-  });
-});
+        .send({ title: 'truth' });
+      expect(created.status).toBe(201);
+      truth = created.body;
+    });
+
+    const plant = async (
+      key: string,
+      value: string | { hash: string } | { list: string },
+    ) => {
+      const redisKey = t.redis!.key(key);
+      await t.redis!.client.del(redisKey);
+      if (typeof value === 'string') {
+        await t.redis!.client.set(redisKey, value);
+      } else if ('hash' in value) {
+        await t.redis!.client.hset(redisKey, 'id', value.hash);
+      } else {
+        await t.redis!.client.rpush(redisKey, value.list);
+      }
+    };
+
+    const activeValues: Array<
+      [string, () => string | { hash: string } | { list: string }]
+    > = [
+      ['garbage', () => 'garbage'],
+      ['an empty string', () => ''],
+      ['a JSON-quoted id', () => JSON.stringify(randomUUID())],
+      ['a hash', () => ({ hash: randomUUID() })],
+      ['a list', () => ({ list: randomUUID() })],
+      ['a fence left by a writer', () => '~fence:abc:1'],
+    ];
+
+    it.each(activeValues)(
+      'GET /sessions/active treats %s at the key as a miss and answers from PostgreSQL',
+      async (_name, value) => {
+        await plant(activeKey, value());
+        const response = await request(t.server)
+          .get(`${API}/sessions/active`)
+          .set(auth);
+        expect(response.status).toBe(200);
+        expect(response.body).toBe(truth.id);
+        await fillsDone();
+        await expect(t.redis!.get(activeKey)).resolves.toBe(truth.id);
+        const again = await request(t.server)
+          .get(`${API}/sessions/active`)
+          .set(auth);
+        expect(again.body).toBe(truth.id);
+      },
+    );
+
+    const foreignSession = () => ({
+      id: randomUUID(),
+      user_id: USER + 1,
+      title: 'not yours',
+      active: true,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    });
+
+    const listValues: Array<[string, () => string | { hash: string }]> = [
+      ['garbage', () => 'garbage'],
+      ['an empty string', () => ''],
+      ['truncated JSON', () => '[{"id":'],
+      ['an array of numbers', () => '[1,2,3]'],
+      ['another user’s sessions', () => JSON.stringify([foreignSession()])],
+      ['a hash', () => ({ hash: 'x' })],
+    ];
+
+    it.each(listValues)(
+      'GET /sessions treats %s at the key as a miss and answers from PostgreSQL',
+      async (_name, value) => {
+        await plant(listKey, value());
+        const response = await request(t.server)
+          .get(`${API}/sessions`)
+          .set(auth);
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual([
+          expect.objectContaining({
+            id: truth.id,
+            user_id: USER,
+            active: true,
+          }),
+        ]);
+        await fillsDone();
+        const cached = JSON.parse((await t.redis!.get(listKey)) ?? 'null');
+        expect(cached).toEqual(response.body);
+      },
+    );
+
+    it('serves a hit from Redis without asking PostgreSQL (one GET per hit)', async () => {
+      await request(t.server).get(`${API}/sessions/active`).set(auth);
+      await fillsDone();
+      await expect(t.redis!.get(activeKey)).resolves.toBe(truth.id);
+      // Changed behind the service's back: only a read that skips PostgreSQL still says truth.
+      await queryDatabase(t.database.url, 'UPDATE sessions SET active = false');
+      const hit = await request(t.server)
+        .get(`${API}/sessions/active`)
+        .set(auth);
+      expect(hit.body).toBe(truth.id);
+    });
+
+    it('every mutation leaves a fence at both keys, so the next read goes to PostgreSQL', async () => {
+      await request(t.server).get(`${API}/sessions/active`).set(auth);
+      await request(t.server).get(`${API}/sessions`).set(auth);
+      await fillsDone();
+      await expect(
+        request(t.server)
+          .post(`${API}/sessions`)
+          .set(auth)
+          .send({ title: 'next' }),
+      ).resolves.toMatchObject({ status: 201 });
+      await expect(t.redis!.get(activeKey)).resolves.toMatch(/^~fence:/);
+      await expect(t.redis!.get(listKey)).resolves.toMatch(/^~fence:/);
+      await expect(t.redis!.ttl(activeKey)).resolves.toBeGreaterThan(0);
+    });
+  },
+);

@@ -1,10 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
 import { expectInvariants } from './helpers/invariants';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { testBackendName, useTestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 import { runOperation, seededRandom } from './helpers/random-workload';
+import { SESSIONS } from './helpers/constants';
 
 const OPERATIONS = [
   'create',
@@ -27,23 +28,16 @@ const statuses = (results: ApiResult[]) => {
   return counts;
 };
 
-describe('Concurrency on PostgreSQL and Redis', () => {
-  let t: TestApp;
+describe(`Concurrency on ${testBackendName()}`, () => {
+  const t = useTestApp({}, { resetEachTest: true });
   let api: ApiClient;
   let baseUrl: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
     await t.app.listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
     baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
     api = apiClient(baseUrl);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
   });
 
   it('50 parallel creates of one title: exactly one 201 and 49 × 409', async () => {
@@ -158,7 +152,7 @@ describe('Concurrency on PostgreSQL and Redis', () => {
           host: '127.0.0.1',
           port,
           method: 'POST',
-          path: '/api/v1/sessions',
+          path: SESSIONS,
           headers: {
             ...bearer(5),
             'content-type': 'application/json',

@@ -138,7 +138,7 @@ describe('connection limits (HTTP_*_TIMEOUT_MS)', () => {
     port = (t.server.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   afterEach(async () => {

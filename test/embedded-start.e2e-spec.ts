@@ -12,11 +12,24 @@ import { isRunning } from '../src/database/embedded/process-status';
 import {
   bareEnvironment,
   mintToken,
-  postmasterPid,
   runServiceToExit,
-  ServiceProcess,
+  StartedService,
   startService,
 } from './helpers/service-process';
+import { SESSIONS } from './helpers/constants';
+
+/** The pid in the embedded PostgreSQL's lock file, if it has one. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(
+      readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split(
+        '\n',
+      )[0],
+    );
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `npm start` with nothing configured, as real processes: the embedded PostgreSQL is
@@ -28,7 +41,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
 
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  const running = new Set<ServiceProcess>();
+  const running = new Set<StartedService>();
 
   const start = async (serviceEnv = env) => {
     const service = await startService(serviceEnv);
@@ -38,7 +51,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
   };
 
   const call = (
-    service: ServiceProcess,
+    service: StartedService,
     path: string,
     init: RequestInit & { token?: string } = {},
   ) =>
@@ -50,8 +63,8 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
       },
     });
 
-  const titles = async (service: ServiceProcess) => {
-    const response = await call(service, '/api/v1/sessions');
+  const titles = async (service: StartedService) => {
+    const response = await call(service, SESSIONS);
     expect(response.status).toBe(200);
     return ((await response.json()) as Array<{ title: string }>).map(
       (session) => session.title,
@@ -90,7 +103,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
 
     expect((await fetch(`${service.baseUrl}/docs`)).status).toBe(200);
-    const created = await call(service, '/api/v1/sessions', {
+    const created = await call(service, SESSIONS, {
       method: 'POST',
       body: JSON.stringify({ title: 'kept across restarts' }),
     });
@@ -108,7 +121,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
     await expect(titles(service)).resolves.toEqual(['kept across restarts']);
 
     const token = await mintToken(env, 7);
-    const created = await call(service, '/api/v1/sessions', {
+    const created = await call(service, SESSIONS, {
       method: 'POST',
       token,
       body: JSON.stringify({ title: 'user seven' }),
@@ -209,7 +222,7 @@ describe('npm start with nothing configured (embedded PostgreSQL)', () => {
         expect(home).toBe(privateDir);
       }
       expect(existsSync(join(home, 'postgres', 'PG_VERSION'))).toBe(true);
-      const created = await call(first, '/api/v1/sessions', {
+      const created = await call(first, SESSIONS, {
         method: 'POST',
         body: JSON.stringify({ title: 'kept in a private home' }),
       });

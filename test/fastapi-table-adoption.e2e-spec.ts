@@ -1,11 +1,12 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp, withTestApp } from './helpers/test-app';
 import {
   createTestDatabase,
   queryDatabase,
   TestDatabase,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { SESSIONS } from './helpers/constants';
 
 /** The table exactly as the FastAPI service's `Base.metadata.create_all()` left it. */
 const FASTAPI_SCHEMA = `
@@ -34,17 +35,15 @@ const FASTAPI_ROWS = `
 
 describe('Adopting the table the FastAPI service created', () => {
   let legacy: TestDatabase;
-  let t: TestApp;
 
   beforeAll(async () => {
     legacy = await createTestDatabase();
     await queryDatabase(legacy.url, FASTAPI_SCHEMA);
     await queryDatabase(legacy.url, FASTAPI_ROWS);
-    t = await createTestApp({ env: { DATABASE_URL: legacy.url } });
   });
+  const t = useTestApp(() => ({ env: { DATABASE_URL: legacy.url } }));
   afterAll(async () => {
-    await t.close();
-    await legacy.drop();
+    await legacy?.drop();
   });
 
   const rows = () =>
@@ -141,12 +140,10 @@ describe('Adopting the table the FastAPI service created', () => {
 
   it('serves the adopted rows through the API', async () => {
     const response = await request(t.server)
-      .get('/api/v1/sessions/active')
+      .get(`${SESSIONS}/active`)
       .set(bearer(1));
     expect(response.body).toBe('00000000-0000-4000-8000-000000000002');
-    const listed = await request(t.server)
-      .get('/api/v1/sessions')
-      .set(bearer(2));
+    const listed = await request(t.server).get(SESSIONS).set(bearer(2));
     expect(listed.body.map((s: { title: string }) => s.title).sort()).toEqual([
       'alpha',
       'beta',
@@ -154,8 +151,7 @@ describe('Adopting the table the FastAPI service created', () => {
   });
 
   it('a second start finds nothing left to migrate', async () => {
-    const second = await createTestApp({ env: { DATABASE_URL: legacy.url } });
-    try {
+    await withTestApp({ env: { DATABASE_URL: legacy.url } }, async () => {
       const applied = await queryDatabase<{ name: string }>(
         legacy.url,
         'SELECT name FROM migrations',
@@ -163,10 +159,6 @@ describe('Adopting the table the FastAPI service created', () => {
       expect(applied.map((m) => m.name)).toEqual([
         'CreateSessions1764288000000',
       ]);
-    } finally {
-      await second.app.close();
-      await second.redis?.close();
-      await second.database.drop();
-    }
+    });
   });
 });

@@ -2,23 +2,20 @@ import request from 'supertest';
 import { waitFor } from './helpers/free-port';
 import { RedisServer } from './helpers/redis-server';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { describeWith } from './helpers/requirements';
+import { testBackendName, useTestApp } from './helpers/test-app';
+import { DEFAULT_CACHE_BACKEND } from './helpers/test-redis';
 import {
   createTestDatabase,
   queryDatabase,
   TestDatabase,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API, SESSIONS } from './helpers/constants';
 
 describe('Health probes', () => {
-  describe('with PostgreSQL and Redis up', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp();
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+  describe(`with ${testBackendName()} up`, () => {
+    const t = useTestApp();
 
     it('answers /health/live without a token', async () => {
       const response = await request(t.server).get('/health/live');
@@ -33,13 +30,17 @@ describe('Health probes', () => {
         status: 'ok',
         details: { database: { status: 'up', migrations: 'applied' } },
         degraded: [],
-        cache: { backend: 'redis', status: 'up', circuit: 'closed' },
+        cache: {
+          backend: DEFAULT_CACHE_BACKEND,
+          status: 'up',
+          circuit: 'closed',
+        },
       });
     });
 
     it('is not under the API prefix and ignores an invalid token', async () => {
       await expect(
-        request(t.server).get('/api/v1/health/ready'),
+        request(t.server).get(`${API}/health/ready`),
       ).resolves.toHaveProperty('status', 404);
       const response = await request(t.server)
         .get('/health/ready')
@@ -48,79 +49,78 @@ describe('Health probes', () => {
     });
   });
 
-  describe('with Redis down (degraded, still ready)', () => {
-    let t: TestApp;
-    let redis: RedisServer;
-    beforeAll(async () => {
-      redis = await RedisServer.start();
-      t = await createTestApp({ env: { REDIS_URL: redis.url } });
-    });
-    afterAll(async () => {
-      await t.close();
-      await redis.close();
-    });
-
-    it('reports the cache down but stays ready and keeps serving', async () => {
-      await expect(
-        request(t.server).get('/health/ready'),
-      ).resolves.toMatchObject({
-        status: 200,
-        body: { degraded: [], cache: { status: 'up' } },
+  describeWith(
+    ['redis-server'],
+    'with Redis down (degraded, still ready)',
+    () => {
+      let redis: RedisServer;
+      beforeAll(async () => {
+        redis = await RedisServer.start();
       });
-      await redis.stop();
-
-      let body: Record<string, unknown> = {};
-      await waitFor(
-        async () => {
-          const response = await request(t.server).get('/health/ready');
-          expect(response.status).toBe(200);
-          body = response.body as Record<string, unknown>;
-          return (body.cache as { status: string }).status === 'down';
-        },
-        5_000,
-        'the cache to be reported down',
-        { intervalMs: 100, retryOnError: true },
-      );
-      expect(body).toMatchObject({
-        status: 'ok',
-        degraded: ['cache'],
-        cache: { backend: 'redis', status: 'down' },
-        details: { database: { status: 'up' } },
+      const t = useTestApp(() => ({ env: { REDIS_URL: redis.url } }));
+      afterAll(async () => {
+        await redis?.close();
       });
 
-      const created = await request(t.server)
-        .post('/api/v1/sessions')
-        .set(bearer(1))
-        .send({ title: 'works without redis' });
-      expect(created.status).toBe(201);
-      const active = await request(t.server)
-        .get('/api/v1/sessions/active')
-        .set(bearer(1));
-      expect(active.status).toBe(200);
-      expect(active.body).toBe(created.body.id);
-    });
-  });
+      it('reports the cache down but stays ready and keeps serving', async () => {
+        await expect(
+          request(t.server).get('/health/ready'),
+        ).resolves.toMatchObject({
+          status: 200,
+          body: { degraded: [], cache: { status: 'up' } },
+        });
+        await redis.stop();
+
+        let body: Record<string, unknown> = {};
+        await waitFor(
+          async () => {
+            const response = await request(t.server).get('/health/ready');
+            expect(response.status).toBe(200);
+            body = response.body as Record<string, unknown>;
+            return (body.cache as { status: string }).status === 'down';
+          },
+          5_000,
+          'the cache to be reported down',
+          { intervalMs: 100, retryOnError: true },
+        );
+        expect(body).toMatchObject({
+          status: 'ok',
+          degraded: ['cache'],
+          cache: { backend: 'redis', status: 'down' },
+          details: { database: { status: 'up' } },
+        });
+
+        const created = await request(t.server)
+          .post(SESSIONS)
+          .set(bearer(1))
+          .send({ title: 'works without redis' });
+        expect(created.status).toBe(201);
+        const active = await request(t.server)
+          .get(`${SESSIONS}/active`)
+          .set(bearer(1));
+        expect(active.status).toBe(200);
+        expect(active.body).toBe(created.body.id);
+      });
+    },
+  );
 
   describe('with PostgreSQL behind a proxy that is cut', () => {
-    let t: TestApp;
     let database: TestDatabase;
     let proxy: TcpProxy;
     beforeAll(async () => {
       database = await createTestDatabase();
       const target = new URL(database.url);
       proxy = await TcpProxy.start(target.hostname, Number(target.port));
-      const proxied = new URL(database.url);
-      proxied.port = String(proxy.port);
-      t = await createTestApp({
-        redis: false,
-        env: { DATABASE_URL: proxied.toString() },
-      });
     });
+    const t = useTestApp(() => ({
+      redis: false,
+      env: { DATABASE_URL: proxy.urlFor(database.url) },
+    }));
+    // A failed case must not leave the proxy cut or frozen for the app's shutdown.
+    afterEach(() => proxy.restore());
     afterAll(async () => {
-      proxy.restore();
-      await t.close();
-      await proxy.close();
-      await database.drop();
+      await proxy?.close();
+      await database?.drop();
     });
 
     const timedReady = async () => {
@@ -169,15 +169,9 @@ describe('Health probes', () => {
   });
 
   describe('with migrations pending', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp({
-        redis: false,
-        env: { DB_MIGRATIONS_RUN: 'false' },
-      });
-    });
-    afterAll(async () => {
-      await t.close();
+    const t = useTestApp({
+      redis: false,
+      env: { DB_MIGRATIONS_RUN: 'false' },
     });
 
     it('is live but not ready, and names what is missing', async () => {

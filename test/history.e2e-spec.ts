@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
+import type { ApiClient, ApiResult } from './helpers/api-client';
 import { sleep } from './helpers/free-port';
 import { databaseViolations, expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
-import { ServiceProcess } from './helpers/spawned-service';
+import { describeWith } from './helpers/requirements';
+import { useServiceInstances } from './helpers/service-process';
 import {
   createTestDatabase,
   queryDatabase,
   TestDatabase,
 } from './helpers/test-database';
-import { seededRandom } from './helpers/random-workload';
+import { type SeededRandom, seededRandom } from './helpers/random-workload';
 
 jest.setTimeout(120_000);
 
@@ -115,133 +116,167 @@ function checkHistory(
   return problems;
 }
 
-describe('Randomized history against two instances while a nemesis freezes Redis', () => {
-  let database: TestDatabase;
-  let redis: RedisServer;
-  let instances: ServiceProcess[] = [];
-  let clients: ApiClient[];
+/**
+ * Eight clients run random operations for user 1–3 on both instances for `durationMs`
+ * while a nemesis freezes and resumes Redis; returns what each operation answered.
+ */
+async function recordHistory(
+  clients: ApiClient[],
+  redis: RedisServer,
+  random: SeededRandom,
+  users: number[],
+  durationMs: number,
+): Promise<{ history: Event[]; freezes: number }> {
+  const { next, pick } = random;
+  const titlesOf = new Map<number, string[]>(users.map((user) => [user, []]));
+  const history: Event[] = [];
+  let running = true;
+  let freezes = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await RedisServer.start();
-    const env = {
-      databaseUrl: database.url,
-      redisUrl: redis.url,
-      redisKeyPrefix: `test:history:${randomUUID().slice(0, 8)}:`,
-    };
-    instances = await Promise.all([
-      ServiceProcess.start(env),
-      ServiceProcess.start(env),
-    ]);
-    clients = instances.map((instance) => apiClient(instance.url, 5_000));
-  }, 180_000);
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await redis.close();
-    await database.drop();
-  });
+  const nemesis = (async () => {
+    while (running) {
+      await sleep(400 + next() * 800);
+      if (!running) break;
+      redis.freeze();
+      freezes += 1;
+      await sleep(400 + next() * 1_200);
+      redis.resume();
+    }
+  })();
 
-  it('keeps R1, R2, acknowledged creates and deletes, and answers only the caller’s data', async () => {
-    const seed = Number(process.env.HISTORY_SEED ?? Date.now() % 1_000_000);
-    const { next: random, pick } = seededRandom(seed);
+  const client = async (id: number) => {
+    let n = 0;
+    while (running) {
+      const instance = Math.floor(next() * clients.length);
+      const api = clients[instance];
+      const user = pick(users);
+      const known = titlesOf.get(user)!;
+      const op: Op =
+        known.length === 0
+          ? 'create'
+          : pick([
+              'create',
+              'activate',
+              'remove',
+              'remove',
+              'deactivate',
+              'active',
+              'active',
+              'list',
+            ] as const);
+      let title: string | undefined;
+      let result: ApiResult;
+      if (op === 'create') {
+        title = `c${id}-${(n += 1)}`;
+        known.push(title);
+        result = await api.create(user, title);
+      } else if (op === 'activate' || op === 'remove') {
+        title = pick(known);
+        result = await (op === 'activate'
+          ? api.activate(user, title)
+          : api.remove(user, title));
+      } else {
+        result = await {
+          deactivate: api.deactivate,
+          active: api.active,
+          list: api.list,
+        }[op](user);
+      }
+      history.push({
+        client: id,
+        instance,
+        op,
+        user,
+        title,
+        status: result.status,
+        outcome: outcomeOf(result.status),
+        body: result.body,
+        ms: result.ms,
+      });
+    }
+  };
+
+  const workers = Array.from({ length: 8 }, (_, id) => client(id));
+  await sleep(durationMs);
+  running = false;
+  await Promise.all([...workers, nemesis]);
+  redis.resume();
+  return { history, freezes };
+}
+
+describeWith(
+  ['redis-server'],
+  'Randomized history against two instances while a nemesis freezes Redis',
+  () => {
     const users = [1, 2, 3];
-    const titlesOf = new Map<number, string[]>(users.map((user) => [user, []]));
-    const history: Event[] = [];
-    let running = true;
-    let freezes = 0;
+    const prefix = `test:history:${randomUUID().slice(0, 8)}:`;
+    let database: TestDatabase;
+    let redis: RedisServer;
+    let history: Event[];
+    let freezes: number;
 
-    const nemesis = (async () => {
-      while (running) {
-        await sleep(400 + random() * 800);
-        if (!running) break;
-        redis.freeze();
-        freezes += 1;
-        await sleep(400 + random() * 1_200);
-        redis.resume();
-      }
-    })();
-
-    const client = async (id: number) => {
-      let n = 0;
-      while (running) {
-        const instance = Math.floor(random() * clients.length);
-        const api = clients[instance];
-        const user = pick(users);
-        const known = titlesOf.get(user)!;
-        const op: Op =
-          known.length === 0
-            ? 'create'
-            : pick([
-                'create',
-                'activate',
-                'remove',
-                'remove',
-                'deactivate',
-                'active',
-                'active',
-                'list',
-              ] as const);
-        let title: string | undefined;
-        let result: ApiResult;
-        if (op === 'create') {
-          title = `c${id}-${(n += 1)}`;
-          known.push(title);
-          result = await api.create(user, title);
-        } else if (op === 'activate' || op === 'remove') {
-          title = pick(known);
-          result = await (op === 'activate'
-            ? api.activate(user, title)
-            : api.remove(user, title));
-        } else {
-          result = await {
-            deactivate: api.deactivate,
-            active: api.active,
-            list: api.list,
-          }[op](user);
-        }
-        history.push({
-          client: id,
-          instance,
-          op,
-          user,
-          title,
-          status: result.status,
-          outcome: outcomeOf(result.status),
-          body: result.body,
-          ms: result.ms,
-        });
-      }
-    };
-
-    const workers = Array.from({ length: 8 }, (_, id) => client(id));
-    await sleep(12_000);
-    running = false;
-    await Promise.all([...workers, nemesis]);
-    redis.resume();
-    await sleep(2_500);
-
-    const finalRows = await queryDatabase<{
-      id: string;
-      user_id: number;
-      title: string;
-    }>(database.url, 'SELECT id, user_id, title FROM sessions');
-    const counts = { ok: 0, failed: 0, indeterminate: 0 };
-    history.forEach((event) => (counts[event.outcome] += 1));
-    const latencies = history.map((event) => event.ms).sort((a, b) => a - b);
-    console.log(
-      `[figures] history (seed ${seed}): ${history.length} operations ${JSON.stringify(counts)}, ${freezes} Redis freezes, max ${latencies.at(-1)?.toFixed(0)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]?.toFixed(0)} ms`,
-    );
-
-    expect(history.length).toBeGreaterThan(100);
-    expect(freezes).toBeGreaterThan(2);
-    expect(
-      history.filter((event) => !EXPECTED[event.op].includes(event.status)),
-    ).toEqual([]);
-    expect(checkHistory(history, finalRows)).toEqual([]);
-    await expect(databaseViolations(database.url)).resolves.toEqual({
-      severalActive: [],
-      duplicateTitles: [],
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      redis = await RedisServer.start();
     });
-    await expectInvariants(database.url, clients, users);
-  });
-});
+    const { clients } = useServiceInstances(
+      2,
+      () => ({
+        databaseUrl: database.url,
+        redisUrl: redis.url,
+        redisKeyPrefix: prefix,
+      }),
+      { clientTimeoutMs: 5_000 },
+    );
+    beforeAll(async () => {
+      const seed = Number(process.env.HISTORY_SEED ?? Date.now() % 1_000_000);
+      ({ history, freezes } = await recordHistory(
+        clients,
+        redis,
+        seededRandom(seed),
+        users,
+        12_000,
+      ));
+      // Let fills and fence replays settle before the final state is read.
+      await sleep(2_500);
+      const counts = { ok: 0, failed: 0, indeterminate: 0 };
+      history.forEach((event) => (counts[event.outcome] += 1));
+      const latencies = history.map((event) => event.ms).sort((a, b) => a - b);
+      console.log(
+        `[figures] history (seed ${seed}): ${history.length} operations ${JSON.stringify(counts)}, ${freezes} Redis freezes, max ${latencies.at(-1)?.toFixed(0)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]?.toFixed(0)} ms`,
+      );
+    });
+    afterAll(async () => {
+      await redis?.close();
+      await database?.drop();
+    });
+
+    it('ran over 100 operations through more than two Redis freezes', () => {
+      expect(history.length).toBeGreaterThan(100);
+      expect(freezes).toBeGreaterThan(2);
+    });
+
+    it('answered every operation with one of its expected statuses', () => {
+      expect(
+        history.filter((event) => !EXPECTED[event.op].includes(event.status)),
+      ).toEqual([]);
+    });
+
+    it('kept acknowledged creates and deletes, and answered only the caller’s data', async () => {
+      const finalRows = await queryDatabase<{
+        id: string;
+        user_id: number;
+        title: string;
+      }>(database.url, 'SELECT id, user_id, title FROM sessions');
+      expect(checkHistory(history, finalRows)).toEqual([]);
+    });
+
+    it('keeps R1 and R2 in the database, and every instance agrees with it', async () => {
+      await expect(databaseViolations(database.url)).resolves.toEqual({
+        severalActive: [],
+        duplicateTitles: [],
+      });
+      await expectInvariants(database.url, clients, users);
+    });
+  },
+);

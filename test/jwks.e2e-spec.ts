@@ -6,16 +6,14 @@ import {
 } from '../src/auth/jwks-key-set';
 import type { AsymmetricAlgorithm } from '../src/config';
 import { JwksServer } from './helpers/jwks-server';
-import { unsignedToken } from './helpers/raw-token';
 import {
   generateSigningKey,
   SigningKey,
   signWith,
 } from './helpers/signing-keys';
 import { createTestApp, TestApp } from './helpers/test-app';
-import { inOneHour, signToken } from './helpers/tokens';
-
-const SESSIONS = '/api/v1/sessions';
+import { inOneHour, signToken, unsignedToken } from './helpers/tokens';
+import { SESSIONS } from './helpers/constants';
 
 /** A fresh token each time, so the verified-token cache never answers for the JWKS. */
 let nextUserId = 1;
@@ -59,8 +57,8 @@ function useJwksApp(
     app.startedBy = Date.now();
   });
   afterAll(async () => {
-    await app.t.close();
-    await app.jwks.stop();
+    await app.t?.close();
+    await app.jwks?.stop();
   });
   return app;
 }

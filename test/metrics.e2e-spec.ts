@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
+import { DEFAULT_CACHE_BACKEND } from './helpers/test-redis';
 import { bearer } from './helpers/tokens';
-
-const API = '/api/v1';
+import { API } from './helpers/constants';
 
 /** The value of one series in Prometheus text, 0 when the series does not exist yet. */
 function sample(
@@ -24,22 +24,12 @@ function sample(
 }
 
 describe('GET /metrics', () => {
-  let t: TestApp;
+  const t = useTestApp({}, { resetEachTest: true });
   const scrape = async () => {
     const response = await request(t.server).get('/metrics');
     expect(response.status).toBe(200);
     return response.text;
   };
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
 
   it('is public Prometheus text with process, pool and cache gauges', async () => {
     const response = await request(t.server).get('/metrics');
@@ -62,79 +52,82 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^db_pool_connections\{state="idle"\} \d+$/m);
     expect(text).toMatch(/^db_pool_connections\{state="waiting"\} 0$/m);
     expect(sample(text, 'cache_circuit_open')).toBe(0);
-    expect(sample(text, 'cache_backend_up', { backend: 'redis' })).toBe(1);
+    expect(
+      sample(text, 'cache_backend_up', { backend: DEFAULT_CACHE_BACKEND }),
+    ).toBe(1);
   });
 
-  it('labels requests by route template and status, never by the raw title', async () => {
+  describe('after a create, two activations, a missing title and an unmatched path', () => {
     const rawTitle = 'secret-project-title-x7';
-    const before = await scrape();
     const route = `${API}/sessions/active/:title`;
-    const activations = (status: string, text: string) =>
-      sample(text, 'http_requests_total', {
-        method: 'POST',
-        route,
-        status_code: status,
-      });
+    let before: string;
+    let after: string;
+    const growth = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
 
-    await request(t.server)
-      .post(`${API}/sessions`)
-      .set(bearer(1))
-      .send({ title: rawTitle })
-      .expect(201);
-    await request(t.server)
-      .post(`${API}/sessions/active/${rawTitle}`)
-      .set(bearer(1))
-      .expect(200);
-    await request(t.server)
-      .post(`${API}/sessions/active/${rawTitle}`)
-      .set(bearer(1))
-      .expect(200);
-    await request(t.server)
-      .post(`${API}/sessions/active/no-such-${rawTitle}`)
-      .set(bearer(1))
-      .expect(404);
-    await request(t.server)
-      .get(`/definitely/not/a/route/${rawTitle}`)
-      .expect(404);
+    beforeAll(async () => {
+      before = await scrape();
+      await request(t.server)
+        .post(`${API}/sessions`)
+        .set(bearer(1))
+        .send({ title: rawTitle })
+        .expect(201);
+      for (const title of [rawTitle, rawTitle]) {
+        await request(t.server)
+          .post(`${API}/sessions/active/${title}`)
+          .set(bearer(1))
+          .expect(200);
+      }
+      await request(t.server)
+        .post(`${API}/sessions/active/no-such-${rawTitle}`)
+        .set(bearer(1))
+        .expect(404);
+      await request(t.server)
+        .get(`/definitely/not/a/route/${rawTitle}`)
+        .expect(404);
+      after = await scrape();
+    });
 
-    const after = await scrape();
-    expect(activations('200', after) - activations('200', before)).toBe(2);
-    expect(activations('404', after) - activations('404', before)).toBe(1);
-    expect(
-      sample(after, 'http_request_duration_seconds_count', {
-        method: 'POST',
-        route,
-        status_code: '200',
-      }) -
-        sample(before, 'http_request_duration_seconds_count', {
+    it('counts requests by method, route template and status', () => {
+      const activations = (status_code: string) =>
+        growth('http_requests_total', { method: 'POST', route, status_code });
+      expect(activations('200')).toBe(2);
+      expect(activations('404')).toBe(1);
+      expect(
+        sample(after, 'http_requests_total', {
+          method: 'POST',
+          route: `${API}/sessions`,
+          status_code: '201',
+        }),
+      ).toBeGreaterThanOrEqual(1);
+    });
+
+    it('times them in the duration histogram under the same labels', () => {
+      expect(
+        growth('http_request_duration_seconds_count', {
           method: 'POST',
           route,
           status_code: '200',
         }),
-    ).toBe(2);
-    expect(
-      sample(after, 'http_requests_total', {
-        method: 'GET',
-        route: 'unmatched',
-        status_code: '404',
-      }) -
-        sample(before, 'http_requests_total', {
+      ).toBe(2);
+    });
+
+    it('counts a path no route matches as route="unmatched"', () => {
+      expect(
+        growth('http_requests_total', {
           method: 'GET',
           route: 'unmatched',
           status_code: '404',
         }),
-    ).toBe(1);
-    expect(
-      sample(after, 'http_requests_total', {
-        method: 'POST',
-        route: `${API}/sessions`,
-        status_code: '201',
-      }),
-    ).toBeGreaterThanOrEqual(1);
-    expect(after).not.toContain(rawTitle);
-    for (const match of after.matchAll(/route="([^"]*)"/g)) {
-      expect(match[1]).toMatch(/^(unmatched|\/[a-z0-9/:_-]*)$/);
-    }
+      ).toBe(1);
+    });
+
+    it('never labels by the raw title: every route label is a template', () => {
+      expect(after).not.toContain(rawTitle);
+      for (const match of after.matchAll(/route="([^"]*)"/g)) {
+        expect(match[1]).toMatch(/^(unmatched|\/[a-z0-9/:_-]*)$/);
+      }
+    });
   });
 
   it('counts cache misses, then hits, on the cached GET routes', async () => {

@@ -1,37 +1,29 @@
-import { apiClient, ApiClient } from './helpers/api-client';
 import { sleep } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
-import { ServiceProcess } from './helpers/spawned-service';
+import { useServiceInstances } from './helpers/service-process';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
+import { describeWith } from './helpers/requirements';
 import { TestRedis, TEST_REDIS_URL } from './helpers/test-redis';
 import { runOperation, seededRandom } from './helpers/random-workload';
 
 jest.setTimeout(120_000);
 
-describe('Two instances on one PostgreSQL and one Redis', () => {
+describeWith(['redis'], 'Two instances on one PostgreSQL and one Redis', () => {
   let database: TestDatabase;
   let redis: TestRedis;
-  let instances: ServiceProcess[] = [];
-  let clients: ApiClient[];
 
   beforeAll(async () => {
     database = await createTestDatabase();
     redis = new TestRedis();
-    const env = {
-      databaseUrl: database.url,
-      redisUrl: TEST_REDIS_URL,
-      redisKeyPrefix: redis.prefix,
-    };
-    instances = await Promise.all([
-      ServiceProcess.start(env),
-      ServiceProcess.start(env),
-    ]);
-    clients = instances.map((instance) => apiClient(instance.url));
-  }, 180_000);
+  });
+  const { clients } = useServiceInstances(2, () => ({
+    databaseUrl: database.url,
+    redisUrl: TEST_REDIS_URL,
+    redisKeyPrefix: redis.prefix,
+  }));
   afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await redis.close();
-    await database.drop();
+    await redis?.close();
+    await database?.drop();
   });
 
   it('a write on one instance is read on the other, 200 times in a row', async () => {

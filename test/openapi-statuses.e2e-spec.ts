@@ -1,13 +1,18 @@
 import type { InjectOptions } from 'fastify';
 import { Client } from 'pg';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { API, API_OPERATIONS, SESSIONS } from './helpers/constants';
+import {
+  documentedOperations,
+  type OpenApiDocument,
+} from './helpers/openapi-contract';
+import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
 
-type Json = Record<string, any>;
 type Call = Pick<InjectOptions, 'method' | 'url' | 'headers' | 'payload'>;
+type Operation = (typeof API_OPERATIONS)[number];
 
-const API = '/api/v1/sessions';
 const JSON_BODY = { 'content-type': 'application/json' };
+const alice = bearer(1);
 
 /**
  * The other half of "the document is true": every status the document lists for a route
@@ -20,12 +25,69 @@ const NOT_PROVOKED: Record<string, string> = {
   '429': 'rate limiter',
 };
 
+/** The routes that take a body, each on a URL where no stored session is needed. */
+const BODY_ROUTES: Array<[Operation, Call['method'], string]> = [
+  ['post /api/v1/sessions', 'POST', SESSIONS],
+  ['post /api/v1/sessions/deactivate', 'POST', `${SESSIONS}/deactivate`],
+  [
+    'post /api/v1/sessions/active/{title}',
+    'POST',
+    `${SESSIONS}/active/missing`,
+  ],
+  ['patch /api/v1/sessions/{title}', 'PATCH', `${SESSIONS}/missing`],
+  ['delete /api/v1/sessions/{title}', 'DELETE', `${SESSIONS}/missing`],
+];
+const EVERY_ROUTE: Array<[Operation, Call['method'], string]> = [
+  ['get /api/v1/sessions', 'GET', SESSIONS],
+  ['get /api/v1/sessions/active', 'GET', `${SESSIONS}/active`],
+  ...BODY_ROUTES,
+];
+
+/** A request as `userId`, with a JSON body when one is given. */
+function as(
+  userId: number,
+  method: Call['method'],
+  url: string,
+  body?: unknown,
+): Call & { url: string } {
+  return {
+    method,
+    url,
+    headers: { ...bearer(userId), ...(body === undefined ? {} : JSON_BODY) },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  };
+}
+
+/** One valid request per operation, each for its own user so none waits on another. */
+function validCalls(firstUserId: number): Array<[Operation, Call]> {
+  const user = (offset: number) => firstUserId + offset;
+  return [
+    ['get /api/v1/sessions', as(user(0), 'GET', SESSIONS)],
+    ['get /api/v1/sessions/active', as(user(1), 'GET', `${SESSIONS}/active`)],
+    ['post /api/v1/sessions', as(user(2), 'POST', SESSIONS, { title: 'n' })],
+    [
+      'post /api/v1/sessions/deactivate',
+      as(user(3), 'POST', `${SESSIONS}/deactivate`),
+    ],
+    [
+      'post /api/v1/sessions/active/{title}',
+      as(user(4), 'POST', `${SESSIONS}/active/a`),
+    ],
+    [
+      'patch /api/v1/sessions/{title}',
+      as(user(5), 'PATCH', `${SESSIONS}/a`, { title: 'b' }),
+    ],
+    ['delete /api/v1/sessions/{title}', as(user(6), 'DELETE', `${SESSIONS}/a`)],
+  ];
+}
+
 describe('Every documented status is one the route really answers', () => {
-  let t: TestApp;
-  let document: Json;
+  const t = useTestApp({ redis: false });
+  let document: OpenApiDocument;
   const seen = new Set<string>();
 
-  const inject = async (operation: string, call: Call) => {
+  /** Sends `call` and returns its status, noting it as answered by `operation`. */
+  const inject = async (operation: Operation, call: Call) => {
     const response = await t.app
       .getHttpAdapter()
       .getInstance()
@@ -33,223 +95,183 @@ describe('Every documented status is one the route really answers', () => {
     seen.add(`${operation} ${response.statusCode}`);
     return response;
   };
+  const status = async (operation: Operation, call: Call) =>
+    (await inject(operation, call)).statusCode;
   const seed = async (userId: number, ...titles: string[]) => {
     for (const title of titles) {
-      const response = await inject('post /api/v1/sessions', {
-        method: 'POST',
-        url: API,
-        headers: { ...bearer(userId), ...JSON_BODY },
-        payload: JSON.stringify({ title }),
-      });
-      expect(response.statusCode).toBe(201);
+      await expect(
+        status(
+          'post /api/v1/sessions',
+          as(userId, 'POST', SESSIONS, { title }),
+        ),
+      ).resolves.toBe(201);
     }
   };
-
-  /** One valid request per operation, each for its own user so none waits on another. */
-  const validCalls = (firstUserId: number): Array<[string, Call]> => {
-    const as = (offset: number) => bearer(firstUserId + offset);
-    const body = (title: string) => JSON.stringify({ title });
-    return [
-      ['get /api/v1/sessions', { method: 'GET', url: API, headers: as(0) }],
-      [
-        'get /api/v1/sessions/active',
-        { method: 'GET', url: `${API}/active`, headers: as(1) },
-      ],
-      [
-        'post /api/v1/sessions',
-        {
-          method: 'POST',
-          url: API,
-          headers: { ...as(2), ...JSON_BODY },
-          payload: body('n'),
-        },
-      ],
-      [
-        'post /api/v1/sessions/deactivate',
-        { method: 'POST', url: `${API}/deactivate`, headers: as(3) },
-      ],
-      [
-        'post /api/v1/sessions/active/{title}',
-        { method: 'POST', url: `${API}/active/a`, headers: as(4) },
-      ],
-      [
-        'patch /api/v1/sessions/{title}',
-        {
-          method: 'PATCH',
-          url: `${API}/a`,
-          headers: { ...as(5), ...JSON_BODY },
-          payload: body('b'),
-        },
-      ],
-      [
-        'delete /api/v1/sessions/{title}',
-        { method: 'DELETE', url: `${API}/a`, headers: as(6) },
-      ],
-    ];
-  };
+  const everyValidCall = (firstUserId: number) =>
+    Promise.all(
+      validCalls(firstUserId).map(([operation, call]) =>
+        inject(operation, call),
+      ),
+    );
 
   beforeAll(async () => {
-    t = await createTestApp({ redis: false });
     document = (
       await t.app.getHttpAdapter().getInstance().inject({ url: '/docs-json' })
     ).json();
   });
-  afterAll(async () => {
-    await t.close();
-  });
-
-  it('answers every documented status of every route', async () => {
-    const alice = bearer(1);
-    await seed(1, 'taken', 'busy');
-    await seed(3, 'to-deactivate');
-    await seed(4, 'to-rename');
-    await seed(5, 'to-delete', 'kept');
-
-    const bodyRoutes: Array<[string, string, string]> = [
-      ['post /api/v1/sessions', 'POST', API],
-      ['post /api/v1/sessions/deactivate', 'POST', `${API}/deactivate`],
-      ['post /api/v1/sessions/active/{title}', 'POST', `${API}/active/missing`],
-      ['patch /api/v1/sessions/{title}', 'PATCH', `${API}/missing`],
-      ['delete /api/v1/sessions/{title}', 'DELETE', `${API}/missing`],
-    ];
-    for (const [operation, method, url] of bodyRoutes) {
-      const send = (headers: Json, payload: string) =>
-        inject(operation, {
-          method: method as Call['method'],
+  it('400, 413, 415 and 422 for a body that is not JSON, too large, not JSON at all or not an object', async () => {
+    for (const [operation, method, url] of BODY_ROUTES) {
+      const send = (headers: Record<string, string>, payload: string) =>
+        status(operation, {
+          method,
           url,
           headers: { ...alice, ...headers },
           payload,
         });
-      await send(JSON_BODY, '{"title": ');
-      await send(JSON_BODY, JSON.stringify({ title: 'x'.repeat(17 * 1024) }));
-      await send({ 'content-type': 'text/plain' }, 'title=x');
-      await send(JSON_BODY, '[1]');
+      await expect(
+        Promise.all([
+          send(JSON_BODY, '{"title": '),
+          send(JSON_BODY, JSON.stringify({ title: 'x'.repeat(17 * 1024) })),
+          send({ 'content-type': 'text/plain' }, 'title=x'),
+          send(JSON_BODY, '[1]'),
+        ]),
+      ).resolves.toEqual([400, 413, 415, 422]);
     }
+  });
+
+  it('401 without a token and 415 for a compressed body, on every route', async () => {
+    for (const [operation, method, url] of EVERY_ROUTE) {
+      await expect(status(operation, { method, url })).resolves.toBe(401);
+      await expect(
+        status(operation, {
+          method,
+          url,
+          headers: { ...alice, 'content-encoding': 'gzip' },
+        }),
+      ).resolves.toBe(415);
+    }
+  });
+
+  it('400 for a malformed percent-escape in a title', async () => {
     for (const [operation, method, url] of [
-      ['get /api/v1/sessions', 'GET', API],
-      ['get /api/v1/sessions/active', 'GET', `${API}/active`],
-      ...bodyRoutes,
-    ]) {
-      await inject(operation, { method: method as Call['method'], url });
-      await inject(operation, {
-        method: method as Call['method'],
-        url,
-        headers: { ...alice, 'content-encoding': 'gzip' },
-      });
-    }
-    for (const [operation, method] of [
-      ['post /api/v1/sessions/active/{title}', 'POST'],
-      ['patch /api/v1/sessions/{title}', 'PATCH'],
-      ['delete /api/v1/sessions/{title}', 'DELETE'],
-    ]) {
-      const url = method === 'POST' ? `${API}/active/bad%ZZ` : `${API}/bad%ZZ`;
-      await inject(operation, {
-        method: method as Call['method'],
-        url,
-        headers: alice,
-      });
-    }
-
-    const call = (operation: string, request: Call) =>
-      inject(operation, {
-        ...request,
-        headers: { ...alice, ...request.headers },
-      });
-    await call('get /api/v1/sessions', { method: 'GET', url: API });
-    await call('get /api/v1/sessions/active', {
-      method: 'GET',
-      url: `${API}/active`,
-    });
-    await inject('get /api/v1/sessions/active', {
-      method: 'GET',
-      url: `${API}/active`,
-      headers: bearer(2),
-    });
-    await call('post /api/v1/sessions', {
-      method: 'POST',
-      url: API,
-      headers: JSON_BODY,
-      payload: JSON.stringify({ title: 'taken' }),
-    });
-    await call('post /api/v1/sessions', {
-      method: 'POST',
-      url: API,
-      headers: JSON_BODY,
-      payload: JSON.stringify({ title: ' ' }),
-    });
-    await seed(6, 'created');
-    await inject('post /api/v1/sessions/deactivate', {
-      method: 'POST',
-      url: `${API}/deactivate`,
-      headers: bearer(2),
-    });
-    await inject('post /api/v1/sessions/deactivate', {
-      method: 'POST',
-      url: `${API}/deactivate`,
-      headers: bearer(3),
-    });
-    await call('post /api/v1/sessions/active/{title}', {
-      method: 'POST',
-      url: `${API}/active/busy`,
-    });
-    await call('post /api/v1/sessions/active/{title}', {
-      method: 'POST',
-      url: `${API}/active/missing`,
-    });
-    for (const [title, headers] of [
-      ['to-rename', bearer(4)],
-      ['missing', alice],
-      ['taken', alice],
+      ['post /api/v1/sessions/active/{title}', 'POST', `${SESSIONS}/active`],
+      ['patch /api/v1/sessions/{title}', 'PATCH', SESSIONS],
+      ['delete /api/v1/sessions/{title}', 'DELETE', SESSIONS],
     ] as const) {
-      await inject('patch /api/v1/sessions/{title}', {
-        method: 'PATCH',
-        url: `${API}/${title}`,
-        headers: { ...headers, ...JSON_BODY },
-        payload: JSON.stringify({ title: title === 'taken' ? 'busy' : 'new' }),
-      });
+      await expect(
+        status(operation, { method, url: `${url}/bad%ZZ`, headers: alice }),
+      ).resolves.toBe(400);
     }
-    await call('patch /api/v1/sessions/{title}', {
-      method: 'PATCH',
-      url: `${API}/taken`,
-      headers: JSON_BODY,
-      payload: JSON.stringify({ title: '' }),
-    });
-    for (const [title, headers] of [
-      ['to-delete', bearer(5)],
-      ['missing', alice],
-      ['busy', alice],
-    ] as const) {
-      await inject('delete /api/v1/sessions/{title}', {
-        method: 'DELETE',
-        url: `${API}/${title}`,
-        headers,
-      });
-    }
+  });
 
-    const admin = new Client({ connectionString: t.database.url });
-    await admin.connect();
-    try {
-      // PostgreSQL too slow to answer: a lock outlasts the statement timeout.
+  it('the domain answers: 200, 201, 400, 404, 409 and 422', async () => {
+    await seed(1, 'taken', 'busy');
+    await seed(3, 'to-deactivate');
+    await seed(4, 'to-rename');
+    await seed(5, 'to-delete', 'kept');
+    // In order: each answer depends on the state the ones before it left.
+    const cases: Array<[Operation, Call & { url: string }, number]> = [
+      ['get /api/v1/sessions', as(1, 'GET', SESSIONS), 200],
+      ['get /api/v1/sessions/active', as(1, 'GET', `${SESSIONS}/active`), 200],
+      ['get /api/v1/sessions/active', as(2, 'GET', `${SESSIONS}/active`), 404],
+      [
+        'post /api/v1/sessions',
+        as(1, 'POST', SESSIONS, { title: 'taken' }),
+        409,
+      ],
+      ['post /api/v1/sessions', as(1, 'POST', SESSIONS, { title: ' ' }), 422],
+      [
+        'post /api/v1/sessions/deactivate',
+        as(2, 'POST', `${SESSIONS}/deactivate`),
+        404,
+      ],
+      [
+        'post /api/v1/sessions/deactivate',
+        as(3, 'POST', `${SESSIONS}/deactivate`),
+        200,
+      ],
+      [
+        'post /api/v1/sessions/active/{title}',
+        as(1, 'POST', `${SESSIONS}/active/busy`),
+        200,
+      ],
+      [
+        'post /api/v1/sessions/active/{title}',
+        as(1, 'POST', `${SESSIONS}/active/missing`),
+        404,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(4, 'PATCH', `${SESSIONS}/to-rename`, { title: 'new' }),
+        200,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/missing`, { title: 'new' }),
+        404,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/taken`, { title: 'busy' }),
+        409,
+      ],
+      [
+        'patch /api/v1/sessions/{title}',
+        as(1, 'PATCH', `${SESSIONS}/taken`, { title: '' }),
+        422,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(5, 'DELETE', `${SESSIONS}/to-delete`),
+        200,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(1, 'DELETE', `${SESSIONS}/missing`),
+        404,
+      ],
+      [
+        'delete /api/v1/sessions/{title}',
+        as(1, 'DELETE', `${SESSIONS}/busy`),
+        400,
+      ],
+    ];
+    for (const [operation, request, expected] of cases) {
+      const what = `${request.method} ${request.url}`;
+      expect({ what, status: await status(operation, request) }).toEqual({
+        what,
+        status: expected,
+      });
+    }
+  });
+
+  describe('with PostgreSQL in trouble', () => {
+    let admin: Client;
+    beforeAll(async () => {
+      admin = new Client({ connectionString: t.database.url });
+      await admin.connect();
+    });
+    afterAll(async () => {
+      await admin?.end();
+    });
+
+    it('503 on every route while a lock outlasts the statement timeout', async () => {
       await admin.query('BEGIN');
-      await admin.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
-      const timedOut = await Promise.all(
-        validCalls(100).map(([operation, request]) =>
-          inject(operation, request),
-        ),
-      );
-      await admin.query('ROLLBACK');
-      expect(timedOut.map((response) => response.statusCode)).toEqual(
-        Array(7).fill(503),
-      );
+      try {
+        await admin.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+        const timedOut = await everyValidCall(100);
+        expect(timedOut.map((response) => response.statusCode)).toEqual(
+          Array(7).fill(503),
+        );
+      } finally {
+        await admin.query('ROLLBACK');
+      }
+    });
 
-      // An unexpected database error: the table has gone.
+    it('500 on every route for an unexpected database error, without naming it', async () => {
       await admin.query('ALTER TABLE sessions RENAME TO sessions_elsewhere');
       try {
-        const failed = await Promise.all(
-          validCalls(200).map(([operation, request]) =>
-            inject(operation, request),
-          ),
-        );
+        const failed = await everyValidCall(200);
         expect(failed.map((response) => response.statusCode)).toEqual(
           Array(7).fill(500),
         );
@@ -259,19 +281,15 @@ describe('Every documented status is one the route really answers', () => {
       } finally {
         await admin.query('ALTER TABLE sessions_elsewhere RENAME TO sessions');
       }
-    } finally {
-      await admin.end();
-    }
+    });
+  });
 
-    const documented = Object.entries(document.paths as Json)
-      .filter(([path]) => path.startsWith('/api/v1/'))
-      .flatMap(([path, item]) =>
-        Object.entries(item as Json).flatMap(([method, operation]) =>
-          Object.keys(operation.responses as Json).map(
-            (status) => `${method} ${path} ${status}`,
-          ),
-        ),
-      );
+  // Runs last: it reads what the cases above provoked.
+  it('together, the cases above answer every documented status and no other', () => {
+    const documented = documentedOperations(document, `${API}/`).flatMap(
+      ({ name, operation }) =>
+        Object.keys(operation.responses).map((code) => `${name} ${code}`),
+    );
     const expected = documented.filter(
       (entry) =>
         !(entry in NOT_PROVOKED) && !(entry.split(' ')[2] in NOT_PROVOKED),

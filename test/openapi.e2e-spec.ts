@@ -7,38 +7,24 @@ import {
   DOCUMENT_PATH,
   generateClientSchema,
 } from '../scripts/openapi/generate-client';
+import { API, API_OPERATIONS } from './helpers/constants';
 import {
   createSchemaValidator,
+  documentedOperations,
+  type Exchange,
   OpenApiContract,
   type OpenApiDocument,
 } from './helpers/openapi-contract';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { tokenFor } from './helpers/tokens';
 
 type Json = Record<string, any>;
 
-const OPERATIONS = [
-  'get /api/v1/sessions',
-  'post /api/v1/sessions',
-  'get /api/v1/sessions/active',
-  'post /api/v1/sessions/deactivate',
-  'post /api/v1/sessions/active/{title}',
-  'patch /api/v1/sessions/{title}',
-  'delete /api/v1/sessions/{title}',
-];
-
-function operationsOf(document: Json): Array<[string, Json]> {
-  return Object.entries(document.paths as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).map(
-      ([method, operation]) =>
-        [`${method} ${path}`, operation] as [string, Json],
-    ),
-  );
-}
-
+const operationsOf = (document: Json) =>
+  documentedOperations(document as OpenApiDocument);
 /** The session API's operations (health and metrics routes are not bearer-protected). */
 const apiOperationsOf = (document: Json) =>
-  operationsOf(document).filter(([name]) => name.includes(' /api/v1/'));
+  documentedOperations(document as OpenApiDocument, `${API}/`);
 
 /** Every `example`/`examples` in the document, paired with the schema it illustrates. */
 function examplesOf(document: Json): Array<[string, Json, unknown]> {
@@ -61,7 +47,7 @@ function examplesOf(document: Json): Array<[string, Json, unknown]> {
   )) {
     walkSchema(`#/components/schemas/${name}`, schema);
   }
-  for (const [operationName, operation] of operationsOf(document)) {
+  for (const { name: operationName, operation } of operationsOf(document)) {
     for (const parameter of (operation.parameters ?? []) as Json[]) {
       if ('example' in parameter) {
         found.push([
@@ -99,17 +85,13 @@ function examplesOf(document: Json): Array<[string, Json, unknown]> {
 }
 
 describe('The OpenAPI document', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let document: Json;
 
   beforeAll(async () => {
-    t = await createTestApp();
     const response = await request(t.server).get('/docs-json');
     expect(response.status).toBe(200);
     document = response.body;
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it('is a valid OpenAPI 3 document according to swagger-parser', async () => {
@@ -124,62 +106,82 @@ describe('The OpenAPI document', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
-  it('documents every route with a summary, bearer security and described, typed responses', () => {
+  it('declares bearer JWT security', () => {
     expect(document.components.securitySchemes.bearer).toEqual({
       type: 'http',
       scheme: 'bearer',
       bearerFormat: 'JWT',
     });
+  });
+
+  it('documents exactly the session API operations', () => {
     expect(
       apiOperationsOf(document)
-        .map(([name]) => name)
+        .map(({ name }) => name)
         .sort(),
-    ).toEqual([...OPERATIONS].sort());
-    for (const [name, operation] of operationsOf(document)) {
+    ).toEqual([...API_OPERATIONS].sort());
+  });
+
+  it('gives every operation a summary', () => {
+    for (const { name, operation } of operationsOf(document)) {
       expect({ name, summary: operation.summary }).toEqual({
         name,
         summary: expect.stringMatching(/\S/),
       });
-      const isApi = name.includes(' /api/v1/');
-      if (isApi) {
-        expect({ name, security: operation.security }).toEqual({
-          name,
-          security: [{ bearer: [] }],
-        });
-      }
-      for (const [status, response] of Object.entries(
-        operation.responses as Json,
-      )) {
+    }
+  });
+
+  it('protects every API operation with bearer security', () => {
+    for (const { name, operation } of apiOperationsOf(document)) {
+      expect({ name, security: operation.security }).toEqual({
+        name,
+        security: [{ bearer: [] }],
+      });
+    }
+  });
+
+  it('describes every response, with one media type and a schema', () => {
+    for (const { name, operation } of operationsOf(document)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
         const where = `${name} ${status}`;
         expect({ where, description: response.description }).toEqual({
           where,
           description: expect.stringMatching(/\S/),
         });
-        const media = Object.entries((response.content ?? {}) as Json);
+        const media = Object.entries(response.content ?? {});
         expect({ where, media: media.length }).toEqual({ where, media: 1 });
-        const [mediaType, { schema }] = media[0];
-        expect({ where, hasSchema: schema !== undefined }).toEqual({
+        expect({ where, hasSchema: media[0][1].schema !== undefined }).toEqual({
           where,
           hasSchema: true,
         });
-        if (isApi) {
-          expect({ where, mediaType }).toEqual({
-            where,
-            mediaType:
-              Number(status) >= 400
-                ? 'application/problem+json'
-                : 'application/json',
-          });
-        }
+      }
+    }
+  });
+
+  it('answers API errors as application/problem+json and successes as application/json', () => {
+    for (const { name, operation } of apiOperationsOf(document)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const where = `${name} ${status}`;
+        expect({
+          where,
+          mediaType: Object.keys(response.content ?? {}),
+        }).toEqual({
+          where,
+          mediaType: [
+            Number(status) >= 400
+              ? 'application/problem+json'
+              : 'application/json',
+          ],
+        });
       }
     }
   });
 
   it('lists every status each route can answer', () => {
     const statuses = Object.fromEntries(
-      apiOperationsOf(document).map(([name, operation]) => [
+      apiOperationsOf(document).map(({ name, operation }) => [
         name,
-        Object.keys(operation.responses as Json).sort(),
+        Object.keys(operation.responses).sort(),
       ]),
     );
     const everywhere = ['401', '415', '429', '500', '503'];
@@ -227,72 +229,82 @@ describe('The OpenAPI document', () => {
     );
   });
 
-  it('the response checker rejects undocumented statuses, media types and bodies', () => {
-    const contract = new OpenApiContract(document as OpenApiDocument);
-    const exchange = {
+  describe('the response checker', () => {
+    const exchange: Exchange = {
       method: 'GET',
-      url: '/api/v1/sessions/active',
-      route: '/api/v1/sessions/active',
+      url: `${API}/sessions/active`,
+      route: `${API}/sessions/active`,
       status: 200,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: '"550e8400-e29b-41d4-a716-446655440000"',
     };
-    expect(contract.violations(exchange)).toEqual([]);
-    expect(contract.violations({ ...exchange, status: 409 })).toEqual([
-      expect.stringContaining('status 409 is not documented'),
-    ]);
-    expect(contract.violations({ ...exchange, body: '"not-a-uuid"' })).toEqual([
-      expect.stringContaining('does not match the documented schema'),
-    ]);
-    expect(
-      contract.violations({
+    const violations = (changes: Partial<Exchange>) =>
+      new OpenApiContract(document as OpenApiDocument).violations({
         ...exchange,
-        status: 404,
-        body: JSON.stringify({ status: 404, title: 'Not Found' }),
-        headers: { 'content-type': 'application/problem+json' },
-      }),
-    ).toEqual([
-      expect.stringContaining('does not match the documented schema'),
-    ]);
-    expect(
-      contract.violations({
-        ...exchange,
-        status: 401,
-        body: JSON.stringify({
-          type: 'about:blank',
-          title: 'Unauthorized',
+        ...changes,
+      });
+
+    it('accepts a documented answer', () => {
+      expect(violations({})).toEqual([]);
+    });
+
+    it.each<[string, Partial<Exchange>, string[]]>([
+      [
+        'an undocumented status',
+        { status: 409 },
+        ['status 409 is not documented'],
+      ],
+      [
+        'a body off its schema',
+        { body: '"not-a-uuid"' },
+        ['does not match the documented schema'],
+      ],
+      [
+        'a problem body missing its required fields',
+        {
+          status: 404,
+          body: JSON.stringify({ status: 404, title: 'Not Found' }),
+          headers: { 'content-type': 'application/problem+json' },
+        },
+        ['does not match the documented schema'],
+      ],
+      [
+        'a missing required header and an undocumented media type',
+        {
           status: 401,
-          detail: 'A bearer token is required',
-        }),
-        headers: { 'content-type': 'application/json' },
-      }),
-    ).toEqual([
-      expect.stringContaining('WWW-Authenticate is missing'),
-      expect.stringContaining(
-        'Content-Type application/json is not documented',
-      ),
-    ]);
-    expect(
-      contract.violations({
-        ...exchange,
-        url: '/api/v1/other',
-        route: '/api/v1/other',
-      }),
-    ).toEqual([expect.stringContaining('is not in the OpenAPI document')]);
+          body: JSON.stringify({
+            type: 'about:blank',
+            title: 'Unauthorized',
+            status: 401,
+            detail: 'A bearer token is required',
+          }),
+          headers: { 'content-type': 'application/json' },
+        },
+        [
+          'WWW-Authenticate is missing',
+          'Content-Type application/json is not documented',
+        ],
+      ],
+      [
+        'a route the document does not have',
+        { url: `${API}/other`, route: `${API}/other` },
+        ['is not in the OpenAPI document'],
+      ],
+    ])('rejects %s', (_case, changes, expected) => {
+      expect(violations(changes)).toEqual(
+        expected.map((text) => expect.stringContaining(text)),
+      );
+    });
   });
 });
 
 describe('The typed client (clients/typescript)', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let baseUrl: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
     await t.app.listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it('creates, lists, activates, renames, deactivates and deletes sessions end to end', async () => {

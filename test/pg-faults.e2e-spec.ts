@@ -2,7 +2,7 @@ import { apiClient, ApiClient } from './helpers/api-client';
 import { waitFor } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { queryDatabase, TEST_POSTGRES_URL } from './helpers/test-database';
 
 jest.setTimeout(60_000);
@@ -14,7 +14,6 @@ interface Row {
 
 describe('PostgreSQL faults through a TCP proxy', () => {
   let proxy: TcpProxy;
-  let t: TestApp;
   let api: ApiClient;
   let baseUrl: string;
 
@@ -28,21 +27,15 @@ describe('PostgreSQL faults through a TCP proxy', () => {
   beforeAll(async () => {
     const server = new URL(TEST_POSTGRES_URL);
     proxy = await TcpProxy.start(server.hostname, Number(server.port || 5432));
-    t = await createTestApp({
-      databaseUrl: (url) => {
-        const viaProxy = new URL(url);
-        viaProxy.hostname = '127.0.0.1';
-        viaProxy.port = String(proxy.port);
-        return viaProxy.toString();
-      },
-    });
+  });
+  const t = useTestApp({ databaseUrl: (url) => proxy.urlFor(url) });
+  beforeAll(async () => {
     await t.app.listen(0, '127.0.0.1');
     baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     api = apiClient(baseUrl);
   });
   afterAll(async () => {
-    await t.close();
-    await proxy.close();
+    await proxy?.close();
   });
   afterEach(async () => {
     proxy.latencyMs = 0;

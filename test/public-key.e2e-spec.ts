@@ -4,16 +4,19 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { VerifiedTokenCache } from '../src/auth/verified-token-cache';
 import type { AsymmetricAlgorithm } from '../src/config';
-import { signRawToken, unsignedToken } from './helpers/raw-token';
 import {
   generateSigningKey,
   SigningKey,
   signWith,
 } from './helpers/signing-keys';
 import { createTestApp, TestApp } from './helpers/test-app';
-import { inOneHour, signToken } from './helpers/tokens';
-
-const SESSIONS = '/api/v1/sessions';
+import {
+  inOneHour,
+  signRawToken,
+  signToken,
+  unsignedToken,
+} from './helpers/tokens';
+import { SESSIONS } from './helpers/constants';
 const AUDIENCE = 'session-service';
 const ISSUER = 'https://idp.example.com/';
 const now = () => Math.floor(Date.now() / 1000);
@@ -63,7 +66,7 @@ describe.each<[AsymmetricAlgorithm, 'PEM text' | 'a PEM file']>([
     });
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     rmSync(keyDir, { recursive: true, force: true });
   });
 

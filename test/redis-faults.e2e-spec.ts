@@ -4,7 +4,8 @@ import { apiClient, ApiClient, ApiResult } from './helpers/api-client';
 import { sleep, waitFor } from './helpers/free-port';
 import { expectInvariants } from './helpers/invariants';
 import { RedisServer } from './helpers/redis-server';
-import { ServiceProcess } from './helpers/spawned-service';
+import { describeWith } from './helpers/requirements';
+import { useServiceInstances } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -81,244 +82,251 @@ async function cacheIsUsed(
   );
 }
 
-describe('Redis faults (single instance, own redis-server)', () => {
-  let redis: RedisServer;
-  let t: TestApp | undefined;
+describeWith(
+  ['redis-server'],
+  'Redis faults (single instance, own redis-server)',
+  () => {
+    let redis: RedisServer;
+    let t: TestApp | undefined;
 
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-    await redis.close();
-  });
-
-  it('costs what docs/cache.md says: hit 1 GET, miss GET + EVALSHA, mutation one pipeline of SETs', async () => {
-    redis = await RedisServer.start();
-    const started = await startInProcess(redis);
-    t = started.t;
-    const { api } = started;
-    await api.create(9, 'warm');
-    await api.active(9);
-    await sleep(100);
-
-    const monitor = await redis.client.duplicate().monitor();
-    const commands: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0].toUpperCase() !== 'PING') {
-        commands.push(args[0].toUpperCase());
-      }
+    afterEach(async () => {
+      await t?.close();
+      t = undefined;
+      await redis?.close();
     });
-    const observe = async (call: () => Promise<ApiResult>, status: number) => {
-      commands.length = 0;
-      await expect(call()).resolves.toMatchObject({ status });
-      await sleep(200);
-      return [...commands];
-    };
-    await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
-    await expect(observe(() => api.create(9, 'next'), 201)).resolves.toEqual([
-      'SET',
-      'SET',
-    ]);
-    // MONITOR also lists the GET and SET the fill script runs inside Redis.
-    await expect(observe(() => api.active(9), 200)).resolves.toEqual([
-      'GET',
-      'EVALSHA',
-      'GET',
-      'SET',
-    ]);
-    await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
-    monitor.disconnect();
-  });
 
-  it('Redis down at boot: the service starts, every route answers, and the cache is used once Redis is up', async () => {
-    redis = await RedisServer.reserve();
-    const started = await startInProcess(redis);
-    t = started.t;
-    const latencies = await everyRouteAnswers(started.api, 1);
-    expect(Math.max(...latencies)).toBeLessThan(1_000);
-    await expectInvariants(t.database.url, [started.api], [1]);
+    it('costs what docs/cache.md says: hit 1 GET, miss GET + EVALSHA, mutation one pipeline of SETs', async () => {
+      redis = await RedisServer.start();
+      const started = await startInProcess(redis);
+      t = started.t;
+      const { api } = started;
+      await api.create(9, 'warm');
+      await api.active(9);
+      await sleep(100);
 
-    await redis.boot();
-    const recoveredInMs = await cacheIsUsed(
-      started.api,
-      redis,
-      t.redis!.prefix,
-      1,
-    );
-    console.log(
-      `[figures] Redis up after a boot without it: cache used again in ${recoveredInMs} ms`,
-    );
-  });
+      const monitor = await redis.client.duplicate().monitor();
+      const commands: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0].toUpperCase() !== 'PING') {
+          commands.push(args[0].toUpperCase());
+        }
+      });
+      const observe = async (
+        call: () => Promise<ApiResult>,
+        status: number,
+      ) => {
+        commands.length = 0;
+        await expect(call()).resolves.toMatchObject({ status });
+        await sleep(200);
+        return [...commands];
+      };
+      await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
+      await expect(observe(() => api.create(9, 'next'), 201)).resolves.toEqual([
+        'SET',
+        'SET',
+      ]);
+      // MONITOR also lists the GET and SET the fill script runs inside Redis.
+      await expect(observe(() => api.active(9), 200)).resolves.toEqual([
+        'GET',
+        'EVALSHA',
+        'GET',
+        'SET',
+      ]);
+      await expect(observe(() => api.active(9), 200)).resolves.toEqual(['GET']);
+      monitor.disconnect();
+    });
 
-  it('Redis frozen (SIGSTOP): every request completes in under 1 s from PostgreSQL; after SIGCONT the cache is used again', async () => {
-    redis = await RedisServer.start();
-    const started = await startInProcess(redis);
-    t = started.t;
-    const { api } = started;
-    await everyRouteAnswers(api, 1);
-    await api.create(2, 'warm');
-    await api.active(2);
+    it('Redis down at boot: the service starts, every route answers, and the cache is used once Redis is up', async () => {
+      redis = await RedisServer.reserve();
+      const started = await startInProcess(redis);
+      t = started.t;
+      const latencies = await everyRouteAnswers(started.api, 1);
+      expect(Math.max(...latencies)).toBeLessThan(1_000);
+      await expectInvariants(t.database.url, [started.api], [1]);
 
-    redis.freeze();
-    const latencies: number[] = [];
-    const until = Date.now() + 3_000;
-    let round = 0;
-    while (Date.now() < until) {
-      round += 1;
-      latencies.push(...(await everyRouteAnswers(api, 100 + round)));
-      const burst = await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          i % 2 ? api.active(2) : api.list(2),
-        ),
+      await redis.boot();
+      const recoveredInMs = await cacheIsUsed(
+        started.api,
+        redis,
+        t.redis!.prefix,
+        1,
       );
-      expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200));
-      latencies.push(...burst.map((r) => r.ms));
-    }
-    const max = Math.max(...latencies);
-    console.log(
-      `[figures] Redis frozen: ${latencies.length} requests, max ${max.toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, p50 ${percentile(latencies, 50).toFixed(0)} ms`,
-    );
-    expect(max).toBeLessThan(1_000);
-    await expectInvariants(t.database.url, [api], [2]);
+      console.log(
+        `[figures] Redis up after a boot without it: cache used again in ${recoveredInMs} ms`,
+      );
+    });
 
-    const resumedAt = Date.now();
-    redis.resume();
-    await cacheIsUsed(api, redis, t.redis!.prefix, 2);
-    console.log(
-      `[figures] Redis resumed: cache used again in ${Date.now() - resumedAt} ms`,
-    );
-  });
+    it('Redis frozen (SIGSTOP): every request completes in under 1 s from PostgreSQL; after SIGCONT the cache is used again', async () => {
+      redis = await RedisServer.start();
+      const started = await startInProcess(redis);
+      t = started.t;
+      const { api } = started;
+      await everyRouteAnswers(api, 1);
+      await api.create(2, 'warm');
+      await api.active(2);
 
-  it('Redis restarted: the service reconnects and uses the cache again within 10 s', async () => {
-    redis = await RedisServer.start();
-    const started = await startInProcess(redis);
-    t = started.t;
-    await started.api.create(3, 'x');
-    await redis.stop();
-    await everyRouteAnswers(started.api, 4);
-    const restartedAt = Date.now();
-    await redis.boot();
-    await cacheIsUsed(started.api, redis, t.redis!.prefix, 3);
-    console.log(
-      `[figures] Redis restarted: cache used again in ${Date.now() - restartedAt} ms`,
-    );
-  });
-});
+      redis.freeze();
+      const latencies: number[] = [];
+      const until = Date.now() + 3_000;
+      let round = 0;
+      while (Date.now() < until) {
+        round += 1;
+        latencies.push(...(await everyRouteAnswers(api, 100 + round)));
+        const burst = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            i % 2 ? api.active(2) : api.list(2),
+          ),
+        );
+        expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200));
+        latencies.push(...burst.map((r) => r.ms));
+      }
+      const max = Math.max(...latencies);
+      console.log(
+        `[figures] Redis frozen: ${latencies.length} requests, max ${max.toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, p50 ${percentile(latencies, 50).toFixed(0)} ms`,
+      );
+      expect(max).toBeLessThan(1_000);
+      await expectInvariants(t.database.url, [api], [2]);
 
-describe('Redis faults across two instances: no stale active id 2 s after Redis is back', () => {
-  let database: TestDatabase;
-  let redis: RedisServer;
-  let proxy: TcpProxy;
-  let instances: ServiceProcess[] = [];
-  let clients: ApiClient[];
-  const prefix = `test:faults:${randomUUID().slice(0, 8)}:`;
+      const resumedAt = Date.now();
+      redis.resume();
+      await cacheIsUsed(api, redis, t.redis!.prefix, 2);
+      console.log(
+        `[figures] Redis resumed: cache used again in ${Date.now() - resumedAt} ms`,
+      );
+    });
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await RedisServer.start();
-    proxy = await TcpProxy.start('127.0.0.1', redis.port);
-    const env = {
+    it('Redis restarted: the service reconnects and uses the cache again within 10 s', async () => {
+      redis = await RedisServer.start();
+      const started = await startInProcess(redis);
+      t = started.t;
+      await started.api.create(3, 'x');
+      await redis.stop();
+      await everyRouteAnswers(started.api, 4);
+      const restartedAt = Date.now();
+      await redis.boot();
+      await cacheIsUsed(started.api, redis, t.redis!.prefix, 3);
+      console.log(
+        `[figures] Redis restarted: cache used again in ${Date.now() - restartedAt} ms`,
+      );
+    });
+  },
+);
+
+describeWith(
+  ['redis-server'],
+  'Redis faults across two instances: no stale active id 2 s after Redis is back',
+  () => {
+    let database: TestDatabase;
+    let redis: RedisServer;
+    let proxy: TcpProxy;
+    const prefix = `test:faults:${randomUUID().slice(0, 8)}:`;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      redis = await RedisServer.start();
+      proxy = await TcpProxy.start('127.0.0.1', redis.port);
+    });
+    const { clients } = useServiceInstances(2, () => ({
       databaseUrl: database.url,
       redisUrl: `redis://127.0.0.1:${proxy.port}`,
       redisKeyPrefix: prefix,
-    };
-    instances = [
-      await ServiceProcess.start(env),
-      await ServiceProcess.start(env),
-    ];
-    clients = instances.map((instance) => apiClient(instance.url));
-  }, 180_000);
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await proxy.close();
-    await redis.close();
-    await database.drop();
-  });
-
-  /**
-   * Both instances have the old id cached; the switch happens while Redis cannot be
-   * reached; then Redis comes back still holding the old id (nothing evicted it).
-   */
-  async function switchDuringOutage(
-    user: number,
-    outage: { begin: () => void; end: () => void },
-  ) {
-    const [first, second] = clients;
-    const a = await first.create(user, 'A');
-    await first.create(user, 'B');
-    await first.activate(user, 'A');
-    const oldId = (a.body as { id: string }).id;
-    for (const client of clients) {
-      await expect(client.active(user)).resolves.toMatchObject({ body: oldId });
-    }
-    await waitFor(
-      async () =>
-        (await redis.client.get(prefix + sessionCacheKeys.active(user))) ===
-        oldId,
-      5_000,
-      'the old id to be cached',
-    );
-
-    outage.begin();
-    // Let both instances notice the outage the way traffic would.
-    for (const client of clients) {
-      await client.active(user);
-      await client.active(user);
-    }
-    await expect(first.activate(user, 'B')).resolves.toMatchObject({
-      status: 200,
+    }));
+    afterAll(async () => {
+      await proxy?.close();
+      await redis?.close();
+      await database?.drop();
     });
-    const newId = (await first.active(user)).body as string;
-    expect(newId).not.toBe(oldId);
-    for (const client of clients) {
-      await expect(client.active(user)).resolves.toMatchObject({ body: newId });
-    }
-    await sleep(300);
 
-    const backAt = Date.now();
-    outage.end();
-    let lastStaleAt = 0;
-    while (Date.now() - backAt < 5_000) {
-      const answers = await Promise.all([
-        second.active(user),
-        first.active(user),
-      ]);
-      for (const answer of answers) {
-        expect(answer.status).toBe(200);
-        if (answer.body === oldId) {
-          lastStaleAt = Date.now();
-        } else {
-          expect(answer.body).toBe(newId);
-        }
+    /**
+     * Both instances have the old id cached; the switch happens while Redis cannot be
+     * reached; then Redis comes back still holding the old id (nothing evicted it).
+     */
+    async function switchDuringOutage(
+      user: number,
+      outage: { begin: () => void; end: () => void },
+    ) {
+      const [first, second] = clients;
+      const a = await first.create(user, 'A');
+      await first.create(user, 'B');
+      await first.activate(user, 'A');
+      const oldId = (a.body as { id: string }).id;
+      for (const client of clients) {
+        await expect(client.active(user)).resolves.toMatchObject({
+          body: oldId,
+        });
       }
-      await sleep(20);
+      await waitFor(
+        async () =>
+          (await redis.client.get(prefix + sessionCacheKeys.active(user))) ===
+          oldId,
+        5_000,
+        'the old id to be cached',
+      );
+
+      outage.begin();
+      // Let both instances notice the outage the way traffic would.
+      for (const client of clients) {
+        await client.active(user);
+        await client.active(user);
+      }
+      await expect(first.activate(user, 'B')).resolves.toMatchObject({
+        status: 200,
+      });
+      const newId = (await first.active(user)).body as string;
+      expect(newId).not.toBe(oldId);
+      for (const client of clients) {
+        await expect(client.active(user)).resolves.toMatchObject({
+          body: newId,
+        });
+      }
+      await sleep(300);
+
+      const backAt = Date.now();
+      outage.end();
+      let lastStaleAt = 0;
+      while (Date.now() - backAt < 5_000) {
+        const answers = await Promise.all([
+          second.active(user),
+          first.active(user),
+        ]);
+        for (const answer of answers) {
+          expect(answer.status).toBe(200);
+          if (answer.body === oldId) {
+            lastStaleAt = Date.now();
+          } else {
+            expect(answer.body).toBe(newId);
+          }
+        }
+        await sleep(20);
+      }
+      const staleForMs = lastStaleAt ? lastStaleAt - backAt : 0;
+      await expect(
+        redis.client.get(prefix + sessionCacheKeys.active(user)),
+      ).resolves.not.toBe(oldId);
+      await expectInvariants(database.url, clients, [user]);
+      return staleForMs;
     }
-    const staleForMs = lastStaleAt ? lastStaleAt - backAt : 0;
-    await expect(
-      redis.client.get(prefix + sessionCacheKeys.active(user)),
-    ).resolves.not.toBe(oldId);
-    await expectInvariants(database.url, clients, [user]);
-    return staleForMs;
-  }
 
-  it('Redis unreachable (connections cut, value kept): the pending fence is replayed', async () => {
-    const staleForMs = await switchDuringOutage(1, {
-      begin: () => proxy.cut(),
-      end: () => proxy.restore(),
+    it('Redis unreachable (connections cut, value kept): the pending fence is replayed', async () => {
+      const staleForMs = await switchDuringOutage(1, {
+        begin: () => proxy.cut(),
+        end: () => proxy.restore(),
+      });
+      console.log(
+        `[figures] unreachable Redis back: old id served up to ${staleForMs} ms after`,
+      );
+      expect(staleForMs).toBeLessThanOrEqual(2_000);
     });
-    console.log(
-      `[figures] unreachable Redis back: old id served up to ${staleForMs} ms after`,
-    );
-    expect(staleForMs).toBeLessThanOrEqual(2_000);
-  });
 
-  it('Redis frozen (SIGSTOP) during the switch', async () => {
-    const staleForMs = await switchDuringOutage(2, {
-      begin: () => redis.freeze(),
-      end: () => redis.resume(),
+    it('Redis frozen (SIGSTOP) during the switch', async () => {
+      const staleForMs = await switchDuringOutage(2, {
+        begin: () => redis.freeze(),
+        end: () => redis.resume(),
+      });
+      console.log(
+        `[figures] frozen Redis resumed: old id served up to ${staleForMs} ms after`,
+      );
+      expect(staleForMs).toBeLessThanOrEqual(2_000);
     });
-    console.log(
-      `[figures] frozen Redis resumed: old id served up to ${staleForMs} ms after`,
-    );
-    expect(staleForMs).toBeLessThanOrEqual(2_000);
-  });
-});
+  },
+);

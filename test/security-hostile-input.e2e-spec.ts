@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
+import { API } from './helpers/constants';
+import { expectProblem } from './helpers/problem';
 
-const API = '/api/v1';
 const TITLE_RUNS = Number(process.env.FUZZ_TITLE_RUNS ?? 250);
 
 /** The SPEC's title rule, restated independently of the implementation. */
@@ -85,18 +86,14 @@ const hostileTitle = fc.string({
 });
 
 describe('Hostile input never yields a 5xx', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let nextUser = 1000;
   const counts = { requests: 0, created: 0, rejected: 0 };
 
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     console.log(
       `hostile titles: ${counts.requests} requests, ${counts.created} titles created and round-tripped, ${counts.rejected} rejected with 422`,
     );
-    await t.close();
   });
 
   const path = (title: string) =>
@@ -385,12 +382,7 @@ describe('Hostile input never yields a 5xx', () => {
             text: injected.body,
             body: injected.json<Record<string, unknown>>(),
           };
-          expect(response.status).toBe(status);
-          expect(response.headers['content-type']).toMatch(
-            /^application\/problem\+json/,
-          );
-          expect(response.body).toMatchObject({
-            status,
+          expectProblem(response, status, {
             type: expect.any(String),
             detail: expect.any(String),
           });
@@ -449,10 +441,7 @@ describe('Hostile input never yields a 5xx', () => {
       ['delete', `${API}/sessions/abc%`],
     ])('%s %s → 400 problem, the escape not echoed', async (method, url) => {
       const response = await callPath(method, url);
-      expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expectProblem(response, 400);
       expect(response.text).not.toMatch(/%[0-9A-F]{0,2}/i);
       expect(response.headers['x-content-type-options']).toBe('nosniff');
     });

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 import {
   createTestDatabase,
   queryDatabase,
@@ -10,8 +10,7 @@ import {
   TEST_POSTGRES_URL,
 } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
-
-const API = '/api/v1';
+import { API, PROBLEM_JSON } from './helpers/constants';
 
 /** What must never reach a client: SQL, stack frames, paths, driver and ORM messages. */
 const LEAKS: RegExp[] = [
@@ -53,7 +52,6 @@ function expectSecurityHeaders(response: request.Response) {
 }
 
 describe('Nothing leaks when PostgreSQL fails', () => {
-  let t: TestApp;
   let proxy: TcpProxy;
   let database: TestDatabase;
   let constraintNames: string[];
@@ -62,9 +60,11 @@ describe('Nothing leaks when PostgreSQL fails', () => {
     const target = new URL(TEST_POSTGRES_URL);
     proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     database = await createTestDatabase();
-    t = await createTestApp({
-      env: { DATABASE_URL: proxy.urlFor(database.url), DB_POOL_SIZE: '2' },
-    });
+  });
+  const t = useTestApp(() => ({
+    env: { DATABASE_URL: proxy.urlFor(database.url), DB_POOL_SIZE: '2' },
+  }));
+  beforeAll(async () => {
     const rows = await queryDatabase<{ name: string }>(
       database.url,
       `SELECT conname AS name FROM pg_constraint WHERE conrelid = 'sessions'::regclass
@@ -74,10 +74,8 @@ describe('Nothing leaks when PostgreSQL fails', () => {
     expect(constraintNames.length).toBeGreaterThanOrEqual(2);
   });
   afterAll(async () => {
-    proxy.restore();
-    await t.close();
-    await proxy.close();
-    await database.drop();
+    await proxy?.close();
+    await database?.drop();
   });
 
   const everyRoute = (auth = bearer(1)) => [
@@ -117,9 +115,7 @@ describe('Nothing leaks when PostgreSQL fails', () => {
       for (const call of everyRoute(bearer(2))) {
         const response = await call;
         expect(response.status).toBe(503);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
+        expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
         expect(response.headers['retry-after']).toBeDefined();
         expectSecurityHeaders(response);
         expectNoLeak(response, [
@@ -161,31 +157,22 @@ describe('Nothing leaks when PostgreSQL fails', () => {
 });
 
 describe('Unexpected errors, headers and CORS', () => {
-  let t: TestApp;
-  let cors: TestApp;
   const ORIGIN = 'https://app.example.com';
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    cors = await createTestApp({
-      env: { CORS_ORIGINS: `${ORIGIN}, https://admin.example.com` },
-      overrides: [
-        {
-          provide: SessionsService,
-          useValue: {
-            list: () => {
-              throw new Error(
-                'SELECT * FROM sessions failed at /work/src/sessions/sessions.service.ts:12:3',
-              );
-            },
+  const t = useTestApp();
+  const cors = useTestApp({
+    env: { CORS_ORIGINS: `${ORIGIN}, https://admin.example.com` },
+    overrides: [
+      {
+        provide: SessionsService,
+        useValue: {
+          list: () => {
+            throw new Error(
+              'SELECT * FROM sessions failed at /work/src/sessions/sessions.service.ts:12:3',
+            );
           },
         },
-      ],
-    });
-  });
-  afterAll(async () => {
-    await cors.close();
-    await t.close();
+      },
+    ],
   });
 
   it('an unexpected error is a generic 500 problem', async () => {

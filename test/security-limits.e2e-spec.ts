@@ -1,27 +1,27 @@
 import { Logger } from '@nestjs/common';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { CacheStore } from '../src/redis/cache-store';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { describeWith } from './helpers/requirements';
+import { freePort } from './helpers/free-port';
+import { TestApp, useTestApp, withTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
+import { API, SESSIONS } from './helpers/constants';
+import { expectProblem } from './helpers/problem';
 
-const API = '/api/v1';
 const RATE_LIMITED = 'urn:session-service:problem:rate-limited';
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+const list = (app: TestApp, user = 1) =>
+  request(app.server).get(SESSIONS).set(bearer(user));
+
+/** `times` calls of GET /sessions as `user`, each answered 200. */
+async function expectListed(app: TestApp, times: number, user = 1) {
+  for (let i = 0; i < times; i += 1) {
+    expect((await list(app, user)).status).toBe(200);
+  }
 }
 
 function expectRateLimited(response: request.Response) {
-  expect(response.status).toBe(429);
-  expect(response.headers['content-type']).toMatch(
-    /^application\/problem\+json/,
-  );
-  expect(response.body).toMatchObject({ type: RATE_LIMITED, status: 429 });
+  expectProblem(response, 429, { type: RATE_LIMITED });
   const retryAfter = Number(response.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -29,13 +29,7 @@ function expectRateLimited(response: request.Response) {
 }
 
 describe('MAX_SESSIONS_PER_USER', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
 
   it('answers 409 with its own problem type beyond the limit, per user', async () => {
     const create = (title: string, user = 1) =>
@@ -47,10 +41,8 @@ describe('MAX_SESSIONS_PER_USER', () => {
       expect((await create(title)).status).toBe(201);
     }
     const refused = await create('d');
-    expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({
+    expectProblem(refused, 409, {
       type: 'urn:session-service:problem:session-limit-reached',
-      status: 409,
     });
     const duplicate = await create('a');
     expect(duplicate.body.type).not.toBe(refused.body.type);
@@ -68,144 +60,103 @@ describe('MAX_SESSIONS_PER_USER', () => {
   });
 });
 
-describe('Per-user rate limit shared through Redis by every instance', () => {
-  let a: TestApp;
-  let b: TestApp;
-  const LIMIT = 5;
-
-  beforeAll(async () => {
-    a = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
-    b = await createTestApp({
+describeWith(
+  ['redis'],
+  'Per-user rate limit shared through Redis by every instance',
+  () => {
+    const LIMIT = 5;
+    const a = useTestApp({
+      redis: true,
+      env: { RATE_LIMIT_PER_MINUTE: String(LIMIT) },
+    });
+    const b = useTestApp(() => ({
+      redis: true,
       env: {
         RATE_LIMIT_PER_MINUTE: String(LIMIT),
         REDIS_KEY_PREFIX: a.redis!.prefix,
       },
-    });
-  });
-  afterAll(async () => {
-    await b.close();
-    await a.close();
-  });
+    }));
 
-  it('counts one budget per user across instances and answers 429 with Retry-After beyond it', async () => {
-    const store = a.app.get(CacheStore);
-    const counted = jest.spyOn(store, 'countInWindow');
-    for (const app of [a, a, a, b, b]) {
-      const response = await request(app.server)
-        .get(`${API}/sessions`)
-        .set(bearer(1));
-      expect(response.status).toBe(200);
-    }
-    // one Redis round trip per request for the limiter
-    expect(counted).toHaveBeenCalledTimes(3);
-    counted.mockRestore();
-
-    expectRateLimited(
-      await request(a.server).get(`${API}/sessions`).set(bearer(1)),
-    );
-    expectRateLimited(
-      await request(b.server)
-        .post(`${API}/sessions`)
-        .set(bearer(1))
-        .send({ title: 'x' }),
-    );
-    expect(
-      (await request(b.server).get(`${API}/sessions`).set(bearer(2))).status,
-    ).toBe(200);
-
-    const ttl = await a.redis!.client.pttl(
-      a.redis!.key('ratelimit:default:user:1'),
-    );
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(60_000);
-  });
-
-  it('is keyed by the user, not the client address, and runs after authentication', async () => {
-    for (let i = 0; i < LIMIT * 3; i += 1) {
-      const response = await request(a.server)
-        .get(`${API}/sessions`)
-        .set('X-Forwarded-For', `10.0.0.${i}`);
-      expect(response.status).toBe(401);
-    }
-    for (let i = 0; i < LIMIT; i += 1) {
-      expect(
-        (await request(a.server).get(`${API}/sessions`).set(bearer(3))).status,
-      ).toBe(200);
-    }
-    expectRateLimited(
-      await request(a.server)
-        .get(`${API}/sessions`)
-        .set(bearer(3))
-        .set('X-Forwarded-For', '192.0.2.99'),
-    );
-  });
-
-  it('RATE_LIMIT_PER_MINUTE=0 turns the limiter off', async () => {
-    const off = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '0' } });
-    try {
-      for (let i = 0; i < 20; i += 1) {
-        expect(
-          (await request(off.server).get(`${API}/sessions`).set(bearer(1)))
-            .status,
-        ).toBe(200);
+    it('counts one budget per user across instances and answers 429 with Retry-After beyond it', async () => {
+      const store = a.app.get(CacheStore);
+      const counted = jest.spyOn(store, 'countInWindow');
+      for (const app of [a, a, a, b, b]) {
+        await expectListed(app, 1);
       }
-    } finally {
-      await off.close();
-    }
+      // one Redis round trip per request for the limiter
+      expect(counted).toHaveBeenCalledTimes(3);
+      counted.mockRestore();
+
+      expectRateLimited(await list(a));
+      expectRateLimited(
+        await request(b.server)
+          .post(SESSIONS)
+          .set(bearer(1))
+          .send({ title: 'x' }),
+      );
+      await expectListed(b, 1, 2);
+
+      const ttl = await a.redis!.client.pttl(
+        a.redis!.key('ratelimit:default:user:1'),
+      );
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it('is keyed by the user, not the client address, and runs after authentication', async () => {
+      for (let i = 0; i < LIMIT * 3; i += 1) {
+        const response = await request(a.server)
+          .get(SESSIONS)
+          .set('X-Forwarded-For', `10.0.0.${i}`);
+        expect(response.status).toBe(401);
+      }
+      await expectListed(a, LIMIT, 3);
+      expectRateLimited(await list(a, 3).set('X-Forwarded-For', '192.0.2.99'));
+    });
+  },
+);
+
+describe('RATE_LIMIT_PER_MINUTE', () => {
+  it('RATE_LIMIT_PER_MINUTE=0 turns the limiter off', async () => {
+    await withTestApp({ env: { RATE_LIMIT_PER_MINUTE: '0' } }, (off) =>
+      expectListed(off, 20),
+    );
   });
 });
 
 describe('Rate limit without Redis', () => {
   it('embedded mode (no Redis configured) limits in-process', async () => {
-    const t = await createTestApp({
-      redis: false,
-      env: { RATE_LIMIT_PER_MINUTE: '3' },
-    });
-    try {
-      for (let i = 0; i < 3; i += 1) {
-        expect(
-          (await request(t.server).get(`${API}/sessions`).set(bearer(1)))
-            .status,
-        ).toBe(200);
-      }
-      expectRateLimited(
-        await request(t.server).get(`${API}/sessions`).set(bearer(1)),
-      );
-    } finally {
-      await t.close();
-    }
+    await withTestApp(
+      { redis: false, env: { RATE_LIMIT_PER_MINUTE: '3' } },
+      async (t) => {
+        await expectListed(t, 3);
+        expectRateLimited(await list(t));
+      },
+    );
   });
 
   it('Redis configured but down: a degraded per-instance limit, logged once, never a 5xx', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
-    const t = await createTestApp({
+    const options = {
       env: {
         RATE_LIMIT_PER_MINUTE: '3',
-        REDIS_URL: `redis://127.0.0.1:${await deadPort()}`,
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       },
-    });
+    };
     try {
-      for (let i = 0; i < 3; i += 1) {
-        expect(
-          (await request(t.server).get(`${API}/sessions`).set(bearer(1)))
-            .status,
-        ).toBe(200);
-      }
-      for (let i = 0; i < 3; i += 1) {
-        expectRateLimited(
-          await request(t.server).get(`${API}/sessions`).set(bearer(1)),
+      await withTestApp(options, async (t) => {
+        await expectListed(t, 3);
+        for (let i = 0; i < 3; i += 1) {
+          expectRateLimited(await list(t));
+        }
+        await expectListed(t, 1, 2);
+        const degraded = warn.mock.calls.filter(([message]) =>
+          String(message).includes('rate limits are counted per instance'),
         );
-      }
-      expect(
-        (await request(t.server).get(`${API}/sessions`).set(bearer(2))).status,
-      ).toBe(200);
-      const degraded = warn.mock.calls.filter(([message]) =>
-        String(message).includes('rate limits are counted per instance'),
-      );
-      expect(degraded).toHaveLength(1);
+        expect(degraded).toHaveLength(1);
+      });
     } finally {
       warn.mockRestore();
-      await t.close();
     }
   });
 });

@@ -1,11 +1,16 @@
 import request from 'supertest';
-import { signRawToken, unsignedToken } from './helpers/raw-token';
-import { createTestApp, TestApp } from './helpers/test-app';
-import { inOneHour, TEST_SECRET } from './helpers/tokens';
+import { API } from './helpers/constants';
+import { expectProblem } from './helpers/problem';
+import { TestApp, useTestApp } from './helpers/test-app';
+import {
+  inOneHour,
+  nowSeconds as now,
+  signRawToken,
+  TEST_SECRET,
+  unsignedToken,
+} from './helpers/tokens';
 
-const API = '/api/v1';
 const HS256 = JSON.stringify({ alg: 'HS256', typ: 'JWT' });
-const now = () => Math.floor(Date.now() / 1000);
 const hs256 = (payload: unknown) =>
   signRawToken(HS256, JSON.stringify(payload), TEST_SECRET);
 const withSub = (sub: unknown) => hs256({ sub, exp: inOneHour() });
@@ -20,6 +25,7 @@ const WITHOUT_TOKEN: Case[] = [
   { name: 'no Authorization header' },
   { name: 'Basic credentials', authorization: () => 'Basic dXNlcjpwYXNz' },
   { name: '"Bearer" with nothing', authorization: () => 'Bearer' },
+  { name: '"Bearer " and a space', authorization: () => 'Bearer ' },
   { name: 'a token without a scheme', authorization: () => withSub('42') },
 ];
 
@@ -31,6 +37,11 @@ const INVALID_TOKENS: Case[] = [
   },
   { name: '4 segments', authorization: () => `Bearer ${withSub('42')}.AAAA` },
   { name: 'garbage', authorization: () => 'Bearer not-a-jwt' },
+  { name: 'two segments of garbage', authorization: () => 'Bearer abc.def' },
+  {
+    name: 'three segments of garbage',
+    authorization: () => 'Bearer not.a.jwt',
+  },
   {
     name: 'base64 that is not JSON',
     authorization: () => 'Bearer e30.bm90IGpzb24.c2ln',
@@ -128,6 +139,7 @@ const INVALID_TOKENS: Case[] = [
       -1,
       4.5,
       '',
+      'abc',
     ] as unknown[]
   ).map((sub) => ({
     name: `sub ${JSON.stringify(sub)}`,
@@ -210,12 +222,12 @@ function expectUnauthorized(
   challenge: string,
   token?: string,
 ) {
-  expect(response.status).toBe(401);
-  expect(response.headers['content-type']).toMatch(
-    /^application\/problem\+json/,
-  );
+  expectProblem(response, 401, {
+    type: 'about:blank',
+    title: 'Unauthorized',
+    detail: expect.any(String),
+  });
   expect(response.headers['www-authenticate']).toBe(challenge);
-  expect(response.body).toMatchObject({ status: 401, title: 'Unauthorized' });
   if (token) {
     const secretPart = token.replace(/^\S+\s+/, '');
     expect(response.text).not.toContain(secretPart);
@@ -224,17 +236,7 @@ function expectUnauthorized(
 }
 
 describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 500', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
+  const t = useTestApp({}, { resetEachTest: true });
 
   describe.each(ROUTES.slice(0, 3))('%s %s', (method, path) => {
     it.each(WITHOUT_TOKEN)(
@@ -284,6 +286,7 @@ describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 50
       .get(`${API}/sessions`)
       .set('Authorization', header);
     expect(listed.status).toBe(200);
+    expect(listed.headers['cache-control']).toBe('no-store');
     expect(listed.body.map((s: { user_id: number }) => s.user_id)).toEqual([
       userId,
     ]);
@@ -291,20 +294,13 @@ describe('Bearer tokens (RFC 8725): every bad token is a 401 problem, never a 50
 });
 
 describe('JWT_AUDIENCE, JWT_ISSUER and JWT_CLOCK_TOLERANCE_SECONDS', () => {
-  let t: TestApp;
   const claims = { aud: 'session-service', iss: 'https://auth.example.com' };
-
-  beforeAll(async () => {
-    t = await createTestApp({
-      env: {
-        JWT_AUDIENCE: claims.aud,
-        JWT_ISSUER: claims.iss,
-        JWT_CLOCK_TOLERANCE_SECONDS: '0',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
+  const t = useTestApp({
+    env: {
+      JWT_AUDIENCE: claims.aud,
+      JWT_ISSUER: claims.iss,
+      JWT_CLOCK_TOLERANCE_SECONDS: '0',
+    },
   });
 
   const list = (payload: unknown) =>

@@ -1,17 +1,19 @@
 import request from 'supertest';
-import { createTestApp, TestApp, testBackendName } from './helpers/test-app';
+import { testBackendName, useTestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
+import { API, PROBLEM_JSON, UUID } from './helpers/constants';
+import { expectProblem } from './helpers/problem';
 
-const API = '/api/v1';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe(`Sessions API on ${testBackendName()}`, () => {
-  let t: TestApp;
+  const t = useTestApp({}, { resetEachTest: true });
   const alice = bearer(1);
   const bob = bearer(2);
 
+  /** POST /sessions as alice, body still to send: for bodies `create` cannot make. */
+  const post = () => request(t.server).post(`${API}/sessions`).set(alice);
   const create = (title: string, auth = alice) =>
     request(t.server).post(`${API}/sessions`).set(auth).send({ title });
   const list = (auth = alice) =>
@@ -40,16 +42,6 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       'SELECT title FROM sessions WHERE user_id = $1 AND active ORDER BY title',
       [userId],
     );
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(async () => {
-    await t.reset();
-  });
 
   describe('GET /sessions', () => {
     it('answers an empty array for a new user, with and without the trailing slash', async () => {
@@ -98,10 +90,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
 
   describe('POST /sessions', () => {
     it('creates an active session (201), with and without the trailing slash', async () => {
-      const first = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
-        .send({ title: 'one' });
+      const first = await post().send({ title: 'one' });
       const second = await request(t.server)
         .post(`${API}/sessions/`)
         .set(alice)
@@ -123,14 +112,9 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       await create('dup');
       await create('other');
       const response = await create('dup');
-      expect(response.status).toBe(409);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
-      expect(response.body).toMatchObject({
+      expectProblem(response, 409, {
         type: 'urn:session-service:problem:session-title-taken',
         title: 'Conflict',
-        status: 409,
         detail: "Session with title 'dup' already exists for user_id=1",
       });
       expect(await activeRows()).toEqual([{ title: 'other' }]);
@@ -149,10 +133,12 @@ describe(`Sessions API on ${testBackendName()}`, () => {
     });
 
     it('ignores unknown body fields', async () => {
-      const response = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
-        .send({ title: 'x', user_id: 99, active: false, id: 'nope' });
+      const response = await post().send({
+        title: 'x',
+        user_id: 99,
+        active: false,
+        id: 'nope',
+      });
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({
         title: 'x',
@@ -174,18 +160,10 @@ describe(`Sessions API on ${testBackendName()}`, () => {
     ])(
       'answers 422 with errors[] for a title that is %s',
       async (_case, title) => {
-        const response = await request(t.server)
-          .post(`${API}/sessions`)
-          .set(alice)
-          .send({ title });
-        expect(response.status).toBe(422);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
-        expect(response.body).toMatchObject({
+        const response = await post().send({ title });
+        expectProblem(response, 422, {
           type: 'urn:session-service:problem:validation-failed',
           title: 'Unprocessable Entity',
-          status: 422,
           detail: expect.any(String),
           errors: [{ field: 'title', message: expect.any(String) }],
         });
@@ -194,10 +172,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
     );
 
     it('answers 422 when the title is missing', async () => {
-      const response = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
-        .send({});
+      const response = await post().send({});
       expect(response.status).toBe(422);
       expect(response.body.errors[0].field).toBe('title');
     });
@@ -210,16 +185,10 @@ describe(`Sessions API on ${testBackendName()}`, () => {
 
     it('answers 400 for malformed JSON without echoing the payload', async () => {
       const payload = '{"title": "secret-payload-marker"';
-      const response = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
+      const response = await post()
         .set('Content-Type', 'application/json')
         .send(payload);
-      expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
-      expect(response.body.detail).toEqual(expect.any(String));
+      expectProblem(response, 400, { detail: expect.any(String) });
       expect(response.text).not.toContain('secret-payload-marker');
     });
 
@@ -228,9 +197,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       ['a JSON string', '"x"'],
       ['a JSON array', '[1]'],
     ])('answers 422 for %s as the body', async (_case, body) => {
-      const response = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
+      const response = await post()
         .set('Content-Type', 'application/json')
         .send(body);
       expect(response.status).toBe(422);
@@ -241,40 +208,24 @@ describe(`Sessions API on ${testBackendName()}`, () => {
 
     it('answers 415 for a body that is not JSON', async () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
-        const response = await request(t.server)
-          .post(`${API}/sessions`)
-          .set(alice)
-          .set('Content-Type', type)
-          .send('title=x');
-        expect(response.status).toBe(415);
-        expect(response.headers['content-type']).toMatch(
-          /^application\/problem\+json/,
-        );
+        const response = await post().set('Content-Type', type).send('title=x');
+        expectProblem(response, 415);
       }
     });
 
     it('answers 413 for a body over 16 KiB', async () => {
-      const response = await request(t.server)
-        .post(`${API}/sessions`)
-        .set(alice)
+      const response = await post()
         .set('Content-Type', 'application/json')
         .send(JSON.stringify({ title: 'x', pad: 'y'.repeat(16 * 1024) }));
-      expect(response.status).toBe(413);
-      expect(response.body).toMatchObject({
-        status: 413,
-        title: 'Payload Too Large',
-      });
+      expectProblem(response, 413, { title: 'Payload Too Large' });
       expect((await list()).body).toEqual([]);
     });
   });
 
   describe('GET /sessions/active', () => {
     it('answers 404 when no session is active', async () => {
-      const response = await active();
-      expect(response.status).toBe(404);
-      expect(response.body).toMatchObject({
+      expectProblem(await active(), 404, {
         type: 'urn:session-service:problem:active-session-not-found',
-        status: 404,
         detail: 'No active session found for user_id=1',
       });
     });
@@ -336,11 +287,8 @@ describe(`Sessions API on ${testBackendName()}`, () => {
 
     it('R5: refuses to delete the active session (400) and changes nothing', async () => {
       await create('only');
-      const response = await remove('only');
-      expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({
+      expectProblem(await remove('only'), 400, {
         type: 'urn:session-service:problem:active-session-deletion',
-        status: 400,
       });
       expect(await activeRows()).toEqual([{ title: 'only' }]);
     });
@@ -454,9 +402,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .post(`${API}/sessions/active/bad%ZZmarker`)
         .set(alice);
       expect(response.status).toBe(400);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.text).not.toContain('marker');
     });
   });
@@ -466,15 +412,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
       const response = await request(t.server)
         .get(`${API}/nothing-here`)
         .set(alice);
-      expect(response.status).toBe(404);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
-      expect(response.body).toMatchObject({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-      });
+      expectProblem(response, 404, { type: 'about:blank', title: 'Not Found' });
     });
 
     it('answers a wrong method on a known path with a problem, not a 500', async () => {
@@ -482,9 +420,7 @@ describe(`Sessions API on ${testBackendName()}`, () => {
         .put(`${API}/sessions`)
         .set(alice);
       expect([404, 405]).toContain(response.status);
-      expect(response.headers['content-type']).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     });
   });
 

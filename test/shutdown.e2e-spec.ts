@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { apiClient } from './helpers/api-client';
-import { sleep, waitFor } from './helpers/free-port';
-import { ServiceProcess } from './helpers/spawned-service';
+import { acceptsConnections, sleep, waitFor } from './helpers/free-port';
+import { ServiceProcess, startBuiltService } from './helpers/service-process';
 import { TcpProxy } from './helpers/tcp-proxy';
 import {
   createTestDatabase,
@@ -13,16 +12,6 @@ import { TEST_REDIS_URL } from './helpers/test-redis';
 import { queryDatabase } from './helpers/test-database';
 
 jest.setTimeout(180_000);
-
-const canConnect = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 describe('Shutdown on SIGTERM', () => {
   let database: TestDatabase;
@@ -36,20 +25,20 @@ describe('Shutdown on SIGTERM', () => {
   });
   afterAll(async () => {
     await service?.stop();
-    await proxy.close();
-    await database.drop();
+    await proxy?.close();
+    await database?.drop();
   });
 
   it('under load: in-flight requests complete, new connections are refused, exit 0 within 10 s', async () => {
     const viaProxy = new URL(database.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    service = await ServiceProcess.start({
+    service = await startBuiltService({
       databaseUrl: viaProxy.toString(),
       redisUrl: TEST_REDIS_URL,
       redisKeyPrefix: `test:shutdown:${randomUUID().slice(0, 8)}:`,
     });
-    const api = apiClient(service.url, 30_000);
+    const api = apiClient(service.baseUrl, 30_000);
     // Slow PostgreSQL down so the writes are certainly still running at SIGTERM.
     proxy.latencyMs = 150;
     const inFlight = Array.from({ length: 8 }, (_, i) =>
@@ -68,7 +57,7 @@ describe('Shutdown on SIGTERM', () => {
       return results;
     });
     await waitFor(
-      async () => !(await canConnect(service!.port)),
+      async () => !(await acceptsConnections(service!.port)),
       5_000,
       'new connections to be refused',
     );
@@ -81,7 +70,10 @@ describe('Shutdown on SIGTERM', () => {
     console.log(
       `[figures] SIGTERM with 8 writes in flight: exit ${exit.code} after ${exitedInMs} ms`,
     );
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect({ code: exit.code, signal: exit.signal }).toEqual({
+      code: 0,
+      signal: null,
+    });
     expect(exitedInMs).toBeLessThan(10_000);
     const rows = await queryDatabase(database.url, 'SELECT id FROM sessions');
     expect(rows).toHaveLength(8);

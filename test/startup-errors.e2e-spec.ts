@@ -7,9 +7,9 @@ import { freePort } from './helpers/free-port';
 import {
   bareEnvironment,
   runServiceToExit,
+  startBuiltService,
   startService,
 } from './helpers/service-process';
-import { ServiceProcess } from './helpers/spawned-service';
 import {
   createTestDatabase,
   TEST_POSTGRES_URL,
@@ -198,19 +198,19 @@ describe('Start-up failures: one line, no stack, no password (node dist/main.js)
 
   it('Redis not listening: starts without the cache, says so in one warning (LOG_LEVEL=warn), and is ready', async () => {
     const redisPort = await freePort();
-    const service = await ServiceProcess.start({
+    const service = await startBuiltService({
       databaseUrl: database.url,
       redisUrl: `redis://127.0.0.1:${redisPort}`,
       extra: { NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     });
     try {
-      const ready = await fetch(`${service.url}/health/ready`);
+      const ready = await fetch(`${service.baseUrl}/health/ready`);
       expect(ready.status).toBe(200);
       await expect(ready.json()).resolves.toMatchObject({
         degraded: ['cache'],
         cache: { backend: 'redis', status: 'down' },
       });
-      const lines = linesOf(service.output);
+      const lines = linesOf(service.output());
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0])).toMatchObject({
         level: 40,

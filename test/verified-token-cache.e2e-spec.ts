@@ -1,22 +1,16 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from './helpers/test-app';
-import { signToken, TEST_SECRET } from './helpers/tokens';
+import { useTestApp } from './helpers/test-app';
+import { SESSIONS } from './helpers/constants';
+import { nowSeconds, signToken, TEST_SECRET } from './helpers/tokens';
 
-const ACTIVE = '/api/v1/sessions/active';
+const ACTIVE = `${SESSIONS}/active`;
 
 /** The verified-token cache must never outlive a token or admit an unverified one. */
 describe('Verified tokens are remembered, never beyond their exp', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ env: { JWT_CLOCK_TOLERANCE_SECONDS: '0' } });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ env: { JWT_CLOCK_TOLERANCE_SECONDS: '0' } });
 
   it('rejects a token that was accepted (and cached) once its exp has passed', async () => {
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = nowSeconds() + 2;
     const auth = `Bearer ${signToken({ sub: '5', exp }, TEST_SECRET)}`;
 
     await expect(
@@ -37,10 +31,7 @@ describe('Verified tokens are remembered, never beyond their exp', () => {
   });
 
   it('does not let a forged signature ride on a cached token', async () => {
-    const token = signToken(
-      { sub: '6', exp: Math.floor(Date.now() / 1000) + 600 },
-      TEST_SECRET,
-    );
+    const token = signToken({ sub: '6', exp: nowSeconds() + 600 }, TEST_SECRET);
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
 
     await expect(

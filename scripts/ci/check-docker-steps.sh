@@ -5,19 +5,22 @@
 # PostgreSQL (own database) and Redis (own key prefix), waits for /health/ready = 200,
 # runs the image's HEALTHCHECK command, then stops it with SIGTERM. Fails on any error.
 #
-# Env: CHECK_POSTGRES_URL (server, default postgres://postgres@127.0.0.1:5432/postgres),
-#      CHECK_REDIS_URL (default redis://127.0.0.1:6379), CHECK_READY_TIMEOUT (s, default 90).
+# PostgreSQL and Redis: CHECK_POSTGRES_URL (a server URL) and CHECK_REDIS_URL when set,
+# otherwise the ones on 127.0.0.1:5432/6379 when they answer, otherwise started for the
+# check by scripts/ci/test-services.ts (as the e2e suites start theirs).
+# Env: CHECK_READY_TIMEOUT (s, default 90).
 set -euo pipefail
 
 repo=$(git -C "$(dirname "$0")/../.." rev-parse --show-toplevel)
-postgres_server=${CHECK_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-redis_url=${CHECK_REDIS_URL:-redis://127.0.0.1:6379}
+postgres_server=${CHECK_POSTGRES_URL:-}
+redis_url=${CHECK_REDIS_URL:-}
 ready_timeout=${CHECK_READY_TIMEOUT:-90}
 suffix=$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')
 database="session_docker_check_test_${suffix}"
 key_prefix="docker-check-test:${suffix}:"
 work=$(mktemp -d /tmp/check-docker-steps.XXXXXX)
 app_pid=""
+services_pid=""
 
 log() { printf '[check-docker-steps] %s\n' "$*"; }
 
@@ -51,6 +54,10 @@ cleanup() {
         } while (cursor !== "0");
       })().finally(() => redis.disconnect());') || true
   fi
+  if [[ -n "$services_pid" ]]; then
+    kill -TERM "$services_pid" 2>/dev/null || true
+    wait "$services_pid" 2>/dev/null || true
+  fi
   if [[ $status -ne 0 && -f "$work/app.log" ]]; then
     log "service output (last 40 lines):"
     tail -n 40 "$work/app.log" >&2 || true
@@ -59,6 +66,22 @@ cleanup() {
   if [[ $status -eq 0 ]]; then log "OK"; else log "FAILED ($status)"; fi
 }
 trap cleanup EXIT
+
+if [[ -z "$postgres_server" || -z "$redis_url" ]]; then
+  (cd "$repo" && exec node -r ts-node/register/transpile-only scripts/ci/test-services.ts "$work/services.env") &
+  services_pid=$!
+  for _ in $(seq 1 120); do
+    [[ -s "$work/services.env" ]] && break
+    kill -0 "$services_pid" 2>/dev/null || { log "could not provide PostgreSQL and Redis"; exit 1; }
+    sleep 0.5
+  done
+  [[ -s "$work/services.env" ]] || { log "PostgreSQL and Redis were not ready within 60 s"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$work/services.env"
+  postgres_server=${postgres_server:-$TEST_POSTGRES_URL}
+  redis_url=${redis_url:-$TEST_REDIS_URL}
+  [[ -n "$redis_url" ]] || { log "no Redis: install redis-server (scripts/ci/install-redis-server.sh)"; exit 1; }
+fi
 
 log "copying the tracked files of $repo to $work/src"
 mkdir -p "$work/src"

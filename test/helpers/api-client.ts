@@ -1,12 +1,11 @@
 import { bearer } from './tokens';
+import { API } from './constants';
 
 export interface ApiResult {
   status: number;
   body: unknown;
   ms: number;
 }
-
-const API = '/api/v1';
 
 /** A thin fetch client for a listening instance; `status` 0 means no answer. */
 export function apiClient(baseUrl: string, timeoutMs = 10_000) {

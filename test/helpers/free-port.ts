@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 export { freePort } from '../../src/common/free-port';
 
 export const sleep = (ms: number) =>
@@ -31,4 +33,22 @@ export async function waitFor(
     }
     await sleep(intervalMs);
   }
+}
+
+/** True when something accepts a TCP connection on `host`:`port` within a second. */
+export function acceptsConnections(
+  port: number,
+  host = '127.0.0.1',
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.setTimeout(1_000);
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }

@@ -21,17 +21,51 @@ type Schema = Record<string, unknown>;
 interface MediaType {
   schema?: Schema;
 }
-interface ResponseObject {
+export interface ResponseObject {
   description?: string;
   content?: Record<string, MediaType>;
   headers?: Record<string, { required?: boolean }>;
 }
-interface OperationObject {
+export interface OperationObject {
+  summary?: string;
+  security?: unknown[];
+  parameters?: Array<{
+    name: string;
+    in: string;
+    example?: unknown;
+    schema?: Schema;
+  }>;
+  requestBody?: unknown;
   responses: Record<string, ResponseObject>;
 }
 export interface OpenApiDocument {
   paths: Record<string, Record<string, OperationObject>>;
-  components?: { schemas?: Record<string, Schema> };
+  components?: { schemas?: Record<string, Schema>; securitySchemes?: unknown };
+}
+
+export interface DocumentedOperation {
+  /** `get /api/v1/sessions/{title}`: the lower-case method and the documented path. */
+  name: string;
+  method: string;
+  path: string;
+  operation: OperationObject;
+}
+
+/** Every operation of the document, or only those whose path starts with `under`. */
+export function documentedOperations(
+  document: OpenApiDocument,
+  under = '/',
+): DocumentedOperation[] {
+  return Object.entries(document.paths)
+    .filter(([path]) => path.startsWith(under))
+    .flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({
+        name: `${method} ${path}`,
+        method,
+        path,
+        operation,
+      })),
+    );
 }
 
 const DOCUMENT_ID = 'openapi';

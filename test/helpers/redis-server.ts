@@ -1,9 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, waitFor } from './free-port';
+import { freePort } from './free-port';
+import { ServiceProcess } from './service-process';
 
 /**
  * A private `redis-server` (never the shared one) on a spare port, with a directory of
@@ -12,7 +12,7 @@ import { freePort, waitFor } from './free-port';
  * `--cluster-enabled yes`.
  */
 export class RedisServer {
-  private process?: ChildProcess;
+  private process?: ServiceProcess;
   readonly client: Redis;
   readonly dir = mkdtempSync(join(tmpdir(), 'test-redis-'));
 
@@ -25,6 +25,7 @@ export class RedisServer {
       host: '127.0.0.1',
       lazyConnect: true,
       maxRetriesPerRequest: 1,
+      // Fault tests kill and restart the server: keep reconnecting while it lives.
       retryStrategy: () => 50,
     });
     this.client.on('error', () => undefined);
@@ -45,10 +46,11 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** Starts the server; fails at once, saying so, when redis-server is not installed. */
   async boot(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      [
+    this.process = ServiceProcess.spawn({
+      command: 'redis-server',
+      args: [
         '--port',
         String(this.port),
         '--bind',
@@ -63,9 +65,10 @@ export class RedisServer {
         this.dir,
         ...this.extraArgs,
       ],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
+      env: { PATH: process.env.PATH },
+      cwd: this.dir,
+    });
+    await this.process.waitUntilReady(
       async () => {
         try {
           if (this.client.status === 'wait') {
@@ -76,30 +79,31 @@ export class RedisServer {
           return false;
         }
       },
-      10_000,
-      `redis-server on port ${this.port}`,
+      {
+        timeoutMs: 10_000,
+        what: `redis-server on port ${this.port}`,
+        intervalMs: 25,
+      },
     );
   }
 
   /** SIGSTOP: connections stay open and nothing answers. */
   freeze(): void {
-    this.process?.kill('SIGSTOP');
+    this.process?.signal('SIGSTOP');
   }
 
   resume(): void {
-    this.process?.kill('SIGCONT');
+    this.process?.signal('SIGCONT');
   }
 
   /** SIGKILL: the server vanishes without closing anything cleanly; `boot()` again. */
   async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    const server = this.process;
+    if (!server || server.hasExited) {
       return;
     }
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    server.signal('SIGCONT');
+    await server.stop('SIGKILL');
     this.process = undefined;
   }
 
@@ -111,7 +115,10 @@ export class RedisServer {
   /** Stops the server for good and removes its directory. */
   async close(): Promise<void> {
     this.client.disconnect();
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      await this.stop();
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 }

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
-export const TEST_REDIS_URL =
-  process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis the suites share (set by the global setup: TEST_REDIS_URL, the server on
+ * 6379 or a private redis-server); undefined when there is none.
+ */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined;
 
 /**
  * A key namespace of its own on the shared Redis: suites never flush the server, they
@@ -13,10 +16,19 @@ export class TestRedis {
   readonly client: Redis;
 
   constructor(url = TEST_REDIS_URL) {
+    if (!url) {
+      throw new Error(
+        'No Redis for the tests: set TEST_REDIS_URL, run one on 127.0.0.1:6379 or install redis-server',
+      );
+    }
     this.client = new Redis(url, {
-      lazyConnect: false,
       maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      // A few reconnects, then give up: a Redis that went away fails the suite, it
+      // does not keep it (and Jest) waiting forever.
+      retryStrategy: (attempt) => (attempt > 5 ? null : attempt * 100),
     });
+    this.client.on('error', () => undefined);
   }
 
   key(key: string): string {
@@ -48,8 +60,15 @@ export class TestRedis {
     } while (cursor !== '0');
   }
 
+  /** Deletes this namespace and disconnects, even when the deletion fails. */
   async close(): Promise<void> {
-    await this.clear();
-    this.client.disconnect();
+    try {
+      await this.clear();
+    } finally {
+      this.client.disconnect();
+    }
   }
 }
+
+/** The cache `createTestApp()` gives a suite by default, as the health and metrics name it. */
+export const DEFAULT_CACHE_BACKEND = TEST_REDIS_URL ? 'redis' : 'memory';
