@@ -158,6 +158,7 @@ describe('Adopting the table the FastAPI service created', () => {
       );
       expect(applied.map((m) => m.name)).toEqual([
         'CreateSessions1764288000000',
+        'CreateIdempotencyKeys1764900000000',
       ]);
     });
   });

@@ -190,7 +190,12 @@ describe('The OpenAPI document', () => {
       'get /api/v1/sessions': ['200', ...everywhere].sort(),
       'get /api/v1/sessions/active': ['200', '404', ...everywhere].sort(),
       'post /api/v1/sessions': ['201', '409', ...withBody].sort(),
-      'post /api/v1/sessions/deactivate': ['200', '404', ...withBody].sort(),
+      'post /api/v1/sessions/deactivate': [
+        '200',
+        '404',
+        '409',
+        ...withBody,
+      ].sort(),
       'post /api/v1/sessions/active/{title}': [
         '200',
         '404',
@@ -203,7 +208,12 @@ describe('The OpenAPI document', () => {
         '409',
         ...withBody,
       ].sort(),
-      'delete /api/v1/sessions/{title}': ['200', '404', ...withBody].sort(),
+      'delete /api/v1/sessions/{title}': [
+        '200',
+        '404',
+        '409',
+        ...withBody,
+      ].sort(),
     });
   });
 

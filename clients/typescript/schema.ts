@@ -545,7 +545,10 @@ export interface operations {
     SessionsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is stored for this user and key (IDEMPOTENCY_TTL_SECONDS) and a repeat of the same request gets it again, with `Idempotent-Replayed: true`, changing nothing */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -564,7 +567,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The body is not valid JSON (the payload is never echoed) */
+            /** @description The body is not valid JSON (the payload is never echoed); Idempotency-Key is not 1 to 255 printable ASCII characters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -584,9 +587,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Another session of the caller has this title; The caller already holds MAX_SESSIONS_PER_USER sessions; A concurrent change won; safe to retry */
+            /** @description A request with this Idempotency-Key is still running; Another session of the caller has this title; The caller already holds MAX_SESSIONS_PER_USER sessions; A concurrent change won; safe to retry */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -611,7 +616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The JSON body is not an object; The title is invalid */
+            /** @description The JSON body is not an object; The Idempotency-Key was used for a different request; The title is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -736,7 +741,10 @@ export interface operations {
     SessionsController_deactivate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is stored for this user and key (IDEMPOTENCY_TTL_SECONDS) and a repeat of the same request gets it again, with `Idempotent-Replayed: true`, changing nothing */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -756,7 +764,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailResponse"];
                 };
             };
-            /** @description The body is not valid JSON (the payload is never echoed) */
+            /** @description The body is not valid JSON (the payload is never echoed); Idempotency-Key is not 1 to 255 printable ASCII characters */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -785,6 +793,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body exceeds 16 KiB */
             413: {
                 headers: {
@@ -803,7 +822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The JSON body is not an object */
+            /** @description The JSON body is not an object; The Idempotency-Key was used for a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -848,7 +867,10 @@ export interface operations {
     SessionsController_activate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is stored for this user and key (IDEMPOTENCY_TTL_SECONDS) and a repeat of the same request gets it again, with `Idempotent-Replayed: true`, changing nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The session title as one percent-encoded path segment (`a%2Fb` is the title `a/b`) */
                 title: string;
@@ -866,7 +888,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailResponse"];
                 };
             };
-            /** @description The body is not valid JSON (the payload is never echoed); The path holds a malformed percent-escape */
+            /** @description The body is not valid JSON (the payload is never echoed); Idempotency-Key is not 1 to 255 printable ASCII characters; The path holds a malformed percent-escape */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -895,9 +917,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A concurrent change won; safe to retry */
+            /** @description A request with this Idempotency-Key is still running; A concurrent change won; safe to retry */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -922,7 +946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The JSON body is not an object */
+            /** @description The JSON body is not an object; The Idempotency-Key was used for a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -967,7 +991,10 @@ export interface operations {
     SessionsController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is stored for this user and key (IDEMPOTENCY_TTL_SECONDS) and a repeat of the same request gets it again, with `Idempotent-Replayed: true`, changing nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The session title as one percent-encoded path segment (`a%2Fb` is the title `a/b`) */
                 title: string;
@@ -990,7 +1017,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailResponse"];
                 };
             };
-            /** @description The body is not valid JSON (the payload is never echoed); The path holds a malformed percent-escape; The session is active */
+            /** @description The body is not valid JSON (the payload is never echoed); Idempotency-Key is not 1 to 255 printable ASCII characters; The path holds a malformed percent-escape; The session is active */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1019,6 +1046,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body exceeds 16 KiB */
             413: {
                 headers: {
@@ -1037,7 +1075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The JSON body is not an object */
+            /** @description The JSON body is not an object; The Idempotency-Key was used for a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1082,7 +1120,10 @@ export interface operations {
     SessionsController_rename: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is stored for this user and key (IDEMPOTENCY_TTL_SECONDS) and a repeat of the same request gets it again, with `Idempotent-Replayed: true`, changing nothing */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The session title as one percent-encoded path segment (`a%2Fb` is the title `a/b`) */
                 title: string;
@@ -1104,7 +1145,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The body is not valid JSON (the payload is never echoed); The path holds a malformed percent-escape */
+            /** @description The body is not valid JSON (the payload is never echoed); Idempotency-Key is not 1 to 255 printable ASCII characters; The path holds a malformed percent-escape */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1133,9 +1174,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Another session of the caller has this title; A concurrent change won; safe to retry */
+            /** @description A request with this Idempotency-Key is still running; Another session of the caller has this title; A concurrent change won; safe to retry */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1160,7 +1203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The JSON body is not an object; The title is invalid */
+            /** @description The JSON body is not an object; The Idempotency-Key was used for a different request; The title is invalid */
             422: {
                 headers: {
                     [name: string]: unknown;

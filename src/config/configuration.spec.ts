@@ -15,6 +15,7 @@ describe('buildConfiguration', () => {
       migrationsRun: true,
       cacheTtlSeconds: 3600,
       maxSessionsPerUser: 1000,
+      idempotencyTtlSeconds: 86400,
       rateLimitPerMinute: 600,
       logLevel: 'info',
       jwt: { secret: 's', algorithm: 'HS256', clockToleranceSeconds: 30 },

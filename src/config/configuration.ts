@@ -54,6 +54,8 @@ export interface AppConfig {
   corsOrigins: string[];
   cacheTtlSeconds: number;
   maxSessionsPerUser: number;
+  /** How long a write's answer is kept for replays of its Idempotency-Key. */
+  idempotencyTtlSeconds: number;
   rateLimitPerMinute: number;
   logLevel: string;
   /** `undefined`: pretty on a development terminal, JSON lines otherwise (see logging/). */
@@ -277,6 +279,7 @@ export function buildConfiguration(
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     cacheTtlSeconds: env.CACHE_TTL_SECONDS ?? 3600,
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER ?? 1000,
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS ?? 86400,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     logLevel: env.LOG_LEVEL ?? 'info',
     logFormat: env.LOG_FORMAT as AppConfig['logFormat'],

@@ -183,6 +183,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
+  @Min(1)
+  @Max(2592000)
+  IDEMPOTENCY_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
   @Min(0)
   @Max(1000000)
   RATE_LIMIT_PER_MINUTE?: number;

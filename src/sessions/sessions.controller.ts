@@ -26,6 +26,12 @@ import {
   COMPRESSED_BODY,
   MALFORMED_PATH,
 } from '../common/api-problem-responses.decorator';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import type { IdempotentRequest } from '../idempotency/idempotency.store';
+import {
+  Idempotent,
+  IDEMPOTENCY_PROBLEMS,
+} from '../idempotency/idempotent.decorator';
 import { CreateSessionDto } from './dto/create-session.dto';
 import { DetailResponse } from './dto/detail.response';
 import { RenameSessionDto } from './dto/rename-session.dto';
@@ -83,10 +89,12 @@ export class SessionsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @Idempotent()
   @ApiOperation({ summary: 'Create a session; it becomes the active one' })
   @ApiCreatedResponse({ description: 'The new, active session', type: Session })
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
+    ...IDEMPOTENCY_PROBLEMS,
     INVALID_TITLE,
     TITLE_TAKEN,
     LIMIT_REACHED,
@@ -95,12 +103,14 @@ export class SessionsController {
   create(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: CreateSessionDto,
+    @IdempotencyKey() idempotent?: IdempotentRequest,
   ): Promise<Session> {
-    return this.sessions.create(user.id, body.title);
+    return this.sessions.create(user.id, body.title, idempotent);
   }
 
   @Post('deactivate')
   @HttpCode(HttpStatus.OK)
+  @Idempotent()
   @ApiOperation({
     summary: 'Deactivate the active session; afterwards none is active',
   })
@@ -109,16 +119,21 @@ export class SessionsController {
     type: DetailResponse,
     example: { detail: `'${EXAMPLE_TITLE}' deactivated for user_id=1` },
   })
-  @ApiProblemResponses(...BODY_PROBLEMS, NO_ACTIVE_SESSION)
-  async deactivate(
+  @ApiProblemResponses(
+    ...BODY_PROBLEMS,
+    NO_ACTIVE_SESSION,
+    ...IDEMPOTENCY_PROBLEMS,
+  )
+  deactivate(
     @CurrentUser() user: AuthenticatedUser,
+    @IdempotencyKey() idempotent?: IdempotentRequest,
   ): Promise<DetailResponse> {
-    const session = await this.sessions.deactivate(user.id);
-    return { detail: `'${session.title}' deactivated for user_id=${user.id}` };
+    return this.sessions.deactivate(user.id, idempotent);
   }
 
   @Post('active/:title')
   @HttpCode(HttpStatus.OK)
+  @Idempotent()
   @ApiOperation({ summary: 'Make a session the active one (idempotent)' })
   @ApiParam(TITLE_PARAM)
   @ApiOkResponse({
@@ -127,26 +142,27 @@ export class SessionsController {
   })
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
+    ...IDEMPOTENCY_PROBLEMS,
     MALFORMED_PATH,
     NO_SUCH_TITLE,
     CONCURRENT_CHANGE,
   )
-  async activate(
+  activate(
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,
+    @IdempotencyKey() idempotent?: IdempotentRequest,
   ): Promise<DetailResponse> {
-    await this.sessions.activateByTitle(user.id, title);
-    return {
-      detail: `'${title}' set as active session for user_id=${user.id}`,
-    };
+    return this.sessions.activateByTitle(user.id, title, idempotent);
   }
 
   @Patch(':title')
+  @Idempotent()
   @ApiOperation({ summary: 'Rename a session; its id and active flag stay' })
   @ApiParam(TITLE_PARAM)
   @ApiOkResponse({ description: 'The renamed session', type: Session })
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
+    ...IDEMPOTENCY_PROBLEMS,
     MALFORMED_PATH,
     INVALID_TITLE,
     NO_SUCH_TITLE,
@@ -157,11 +173,13 @@ export class SessionsController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,
     @Body() body: RenameSessionDto,
+    @IdempotencyKey() idempotent?: IdempotentRequest,
   ): Promise<Session> {
-    return this.sessions.rename(user.id, title, body.title);
+    return this.sessions.rename(user.id, title, body.title, idempotent);
   }
 
   @Delete(':title')
+  @Idempotent()
   @ApiOperation({ summary: 'Delete an inactive session' })
   @ApiParam(TITLE_PARAM)
   @ApiOkResponse({
@@ -171,15 +189,16 @@ export class SessionsController {
   })
   @ApiProblemResponses(
     ...BODY_PROBLEMS,
+    ...IDEMPOTENCY_PROBLEMS,
     MALFORMED_PATH,
     ACTIVE_DELETION,
     NO_SUCH_TITLE,
   )
-  async remove(
+  remove(
     @CurrentUser() user: AuthenticatedUser,
     @Param('title') title: string,
+    @IdempotencyKey() idempotent?: IdempotentRequest,
   ): Promise<DetailResponse> {
-    await this.sessions.deleteByTitle(user.id, title);
-    return { detail: 'Session deleted successfully' };
+    return this.sessions.deleteByTitle(user.id, title, idempotent);
   }
 }

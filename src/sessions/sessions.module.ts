@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { Session } from './session.entity';
 import { SessionCache } from './session-cache.service';
 import { SessionsController } from './sessions.controller';
@@ -8,7 +9,7 @@ import { SessionsService } from './sessions.service';
 
 /** The card: controller, rules, statements and the per-user Redis cache in front. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Session])],
+  imports: [TypeOrmModule.forFeature([Session]), IdempotencyModule],
   controllers: [SessionsController],
   providers: [SessionsService, SessionsRepository, SessionCache],
 })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
-import { EntityManager } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import type { Session } from './session.entity';
 import {
   SESSION_STATEMENTS as SQL,
@@ -21,12 +21,21 @@ export class SessionsRepository {
    */
   inUserLock<T>(
     userId: number,
-    work: (sessions: SessionsRepository) => Promise<T>,
+    work: (sessions: SessionsRepository, manager: EntityManager) => Promise<T>,
   ): Promise<T> {
     return this.manager.transaction(async (manager) => {
       await manager.query(SQL.lockUser, [USER_SESSIONS_LOCK_SPACE, userId]);
-      return work(new SessionsRepository(manager));
+      return work(new SessionsRepository(manager), manager);
     });
+  }
+
+  /** The user's lock was not free within the statement timeout (another write held it). */
+  static isLockWaitTimeout(error: unknown): boolean {
+    return (
+      error instanceof QueryFailedError &&
+      error.query === SQL.lockUser &&
+      (error.driverError as { code?: string }).code === '57014'
+    );
   }
 
   listOldestFirst(userId: number): Promise<Session[]> {

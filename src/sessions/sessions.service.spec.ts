@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import type { Session } from './session.entity';
 import { SessionCache } from './session-cache.service';
 import {
@@ -12,6 +12,7 @@ import {
   SessionNotFoundError,
   SessionTitleTakenError,
 } from './sessions.errors';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
@@ -27,10 +28,10 @@ class FakeSessionsRepository implements Omit<SessionsRepository, 'manager'> {
 
   inUserLock<T>(
     userId: number,
-    work: (sessions: SessionsRepository) => Promise<T>,
+    work: (sessions: SessionsRepository, manager: EntityManager) => Promise<T>,
   ): Promise<T> {
     this.locked.push(userId);
-    return work(this as unknown as SessionsRepository);
+    return work(this as unknown as SessionsRepository, {} as EntityManager);
   }
   listOldestFirst(userId: number) {
     return Promise.resolve(this.own(userId));
@@ -108,6 +109,7 @@ describe('SessionsService', () => {
       providers: [
         SessionsService,
         { provide: SessionsRepository, useValue: repository },
+        { provide: IdempotencyStore, useValue: {} },
         {
           provide: SessionCache,
           useValue: {
@@ -163,7 +165,9 @@ describe('SessionsService', () => {
 
   it('deactivates, and reports when nothing is active', async () => {
     await service.create(1, 'a');
-    await expect(service.deactivate(1)).resolves.toMatchObject({ title: 'a' });
+    await expect(service.deactivate(1)).resolves.toEqual({
+      detail: "'a' deactivated for user_id=1",
+    });
     expect(activeTitles()).toEqual([]);
     await expect(service.deactivate(1)).rejects.toBeInstanceOf(
       NoActiveSessionError,

@@ -3,6 +3,16 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config';
 import { violatedUniqueConstraint } from '../database/database-errors';
+import {
+  IdempotencyKeyInFlightError,
+  IdempotentReplay,
+} from '../idempotency/idempotency.errors';
+import {
+  IdempotencyStore,
+  IdempotentOutcome,
+  IdempotentRequest,
+} from '../idempotency/idempotency.store';
+import { DetailResponse } from './dto/detail.response';
 import { Session } from './session.entity';
 import { SessionCache } from './session-cache.service';
 import {
@@ -18,7 +28,9 @@ import { SessionsRepository } from './sessions.repository';
 /**
  * The rules R1–R5. Every mutation runs under the user's lock (`inUserLock`) and then
  * invalidates the user's cache entries; the unique constraints stay the last line of
- * defence and are translated into domain errors.
+ * defence and are translated into domain errors. A mutation sent with an
+ * Idempotency-Key stores its answer in the same transaction, or replays the stored one.
+ * The `detail` texts are the FastAPI service's, which its clients read.
  */
 @Injectable()
 export class SessionsService {
@@ -27,6 +39,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly cache: SessionCache,
+    private readonly idempotency: IdempotencyStore,
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxSessionsPerUser = config.getOrThrow('maxSessionsPerUser', {
@@ -46,8 +59,12 @@ export class SessionsService {
     return id;
   }
 
-  create(userId: number, title: string): Promise<Session> {
-    return this.mutate(userId, title, async (sessions) => {
+  create(
+    userId: number,
+    title: string,
+    idempotent?: IdempotentRequest,
+  ): Promise<Session> {
+    return this.mutate(userId, title, idempotent, async (sessions) => {
       const { total, taken } = await sessions.countAndTitleTaken(userId, title);
       if (taken) {
         throw new SessionTitleTakenError(userId, title);
@@ -60,30 +77,44 @@ export class SessionsService {
     });
   }
 
-  activateByTitle(userId: number, title: string): Promise<Session> {
-    return this.mutate(userId, title, async (sessions) => {
+  activateByTitle(
+    userId: number,
+    title: string,
+    idempotent?: IdempotentRequest,
+  ): Promise<DetailResponse> {
+    return this.mutate(userId, title, idempotent, async (sessions) => {
       const session = await findByTitleOrThrow(sessions, userId, title);
       if (!session.active) {
         await sessions.deactivateAll(userId);
         await sessions.setActive(session.id, true);
       }
-      return session;
+      return {
+        detail: `'${title}' set as active session for user_id=${userId}`,
+      };
     });
   }
 
-  deactivate(userId: number): Promise<Session> {
-    return this.mutate(userId, undefined, async (sessions) => {
+  deactivate(
+    userId: number,
+    idempotent?: IdempotentRequest,
+  ): Promise<DetailResponse> {
+    return this.mutate(userId, undefined, idempotent, async (sessions) => {
       const active = await sessions.findActive(userId);
       if (!active) {
         throw new NoActiveSessionError(userId);
       }
       await sessions.setActive(active.id, false);
-      return active;
+      return { detail: `'${active.title}' deactivated for user_id=${userId}` };
     });
   }
 
-  rename(userId: number, title: string, newTitle: string): Promise<Session> {
-    return this.mutate(userId, newTitle, async (sessions) => {
+  rename(
+    userId: number,
+    title: string,
+    newTitle: string,
+    idempotent?: IdempotentRequest,
+  ): Promise<Session> {
+    return this.mutate(userId, newTitle, idempotent, async (sessions) => {
       const session = await findByTitleOrThrow(sessions, userId, title);
       if (newTitle === title) {
         return session;
@@ -95,13 +126,18 @@ export class SessionsService {
     });
   }
 
-  deleteByTitle(userId: number, title: string): Promise<void> {
-    return this.mutate(userId, title, async (sessions) => {
+  deleteByTitle(
+    userId: number,
+    title: string,
+    idempotent?: IdempotentRequest,
+  ): Promise<DetailResponse> {
+    return this.mutate(userId, title, idempotent, async (sessions) => {
       const session = await findByTitleOrThrow(sessions, userId, title);
       if (session.active) {
         throw new ActiveSessionDeletionError(title);
       }
       await sessions.delete(session.id);
+      return { detail: 'Session deleted successfully' };
     });
   }
 
@@ -112,15 +148,30 @@ export class SessionsService {
   private async mutate<T>(
     userId: number,
     title: string | undefined,
+    idempotent: IdempotentRequest | undefined,
     work: (sessions: SessionsRepository) => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await this.sessions.inUserLock(userId, work);
+      const outcome = await this.sessions.inUserLock(
+        userId,
+        (sessions, manager): Promise<IdempotentOutcome<T>> =>
+          idempotent
+            ? this.idempotency.once(manager, userId, idempotent, () =>
+                work(sessions),
+              )
+            : work(sessions).then((value) => ({ value })),
+      );
       await this.cache.invalidate(userId);
-      return result;
+      if ('error' in outcome) {
+        throw outcome.error;
+      }
+      return outcome.value;
     } catch (error) {
-      if (error instanceof DomainError) {
+      if (error instanceof DomainError || error instanceof IdempotentReplay) {
         throw error;
+      }
+      if (idempotent && SessionsRepository.isLockWaitTimeout(error)) {
+        throw new IdempotencyKeyInFlightError();
       }
       // The commit may or may not have happened (e.g. the connection dropped): forget
       // what the cache holds either way.

@@ -16,6 +16,7 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
   'not-found': 404,
   conflict: 409,
+  unprocessable: 422,
 };
 
 /**
@@ -36,7 +37,14 @@ export const FIXED_DETAILS: Record<number, string> = {
 /** Problems for expected failures; `undefined` for an unexpected error (a 500). */
 export function toProblem(error: unknown): Problem | undefined {
   if (error instanceof DomainError) {
-    return new Problem(STATUS_BY_KIND[error.kind], error.message, error.code);
+    const problem = new Problem(
+      STATUS_BY_KIND[error.kind],
+      error.message,
+      error.code,
+    );
+    return error.retryAfterSeconds === undefined
+      ? problem
+      : problem.withHeader('Retry-After', String(error.retryAfterSeconds));
   }
   if (error instanceof RequestValidationError) {
     return new Problem(422, error.message, 'validation-failed', error.errors);
