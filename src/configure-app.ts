@@ -56,7 +56,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     new DocumentBuilder()
       .setTitle('Session service')
       .setDescription(
-        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (HS256) whose `sub` is the user id. Errors are RFC 9457 problem details (`application/problem+json`).',
+        'Named per-user sessions, exactly one of them active. Every route takes a bearer JWT (the configured `ALGORITHM`: HS256 by default, or RS/PS/ES/EdDSA keys from an identity provider) whose `sub` is the user id. Writes accept an `Idempotency-Key` for safe retries. Errors are RFC 9457 problem details (`application/problem+json`).',
       )
       .setVersion('1.0.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
