@@ -1,4 +1,9 @@
+import { Client } from 'pg';
 import request from 'supertest';
+import {
+  SESSION_STATEMENTS,
+  USER_SESSIONS_LOCK_SPACE,
+} from '../src/sessions/sessions.statements';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
@@ -187,5 +192,30 @@ describe('Idempotency-Key on writes', () => {
     } finally {
       await short.close();
     }
+  });
+
+  it('answers 409 in-flight with Retry-After when the first request holds the user past the bound', async () => {
+    const holder = new Client({ connectionString: t.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(SESSION_STATEMENTS.lockUser, [
+        USER_SESSIONS_LOCK_SPACE,
+        1,
+      ]);
+      const started = Date.now();
+      const waited = await create(t, 1, 'Report', 'k-9');
+      expect(waited.status).toBe(409);
+      expect(waited.body.type).toMatch(/:idempotency-key-in-flight$/);
+      expect(waited.headers['retry-after']).toBe('1');
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    const retried = await create(t, 1, 'Report', 'k-9');
+    expect(retried.status).toBe(201);
+    expect(retried.headers[REPLAYED]).toBeUndefined();
+    await expect(rows(1)).resolves.toEqual([{ title: 'Report', active: true }]);
   });
 });

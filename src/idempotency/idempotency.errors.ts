@@ -1,5 +1,5 @@
-import { DomainError, DomainErrorKind } from '../common/domain-error';
-import { PROBLEM_TYPE_PREFIX, ProblemDetails } from '../common/problem';
+import { DomainError, DomainErrorKind } from '../common/errors';
+import { PROBLEM_TYPE_PREFIX, ProblemDetails } from '../common/filters/problem';
 
 export class InvalidIdempotencyKeyError extends DomainError {
   readonly code = 'invalid-idempotency-key';

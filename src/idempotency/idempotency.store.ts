@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '../common/domain-error';
-import { toProblem } from '../common/to-problem';
+import { DomainError } from '../common/errors';
+import { toProblem } from '../common/filters/to-problem';
 import type { AppConfig } from '../config';
 import {
   IdempotencyKeyReuseError,
