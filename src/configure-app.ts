@@ -64,6 +64,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   );
 }
 
+/** The API lives under `/api/v1`; probes and metrics stay at the root. */
+export function useApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
+}
+
 /**
  * Everything `main.ts` and the e2e tests must set up identically, so tests exercise
  * the application exactly as it runs.
@@ -106,7 +111,7 @@ export function configureApp(
   installJsonBodyParser(fastify);
   closeConnectionsOnShutdown(fastify);
 
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/{*path}', 'metrics'] });
+  useApiPrefix(app);
   // process.exit(0) once closed: re-raising the signal would make the exit status 143.
   app.enableShutdownHooks([], { useProcessExit: true });
 

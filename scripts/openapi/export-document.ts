@@ -4,9 +4,9 @@ import { AppModule } from '../../src/app.module';
 import { buildConfiguration } from '../../src/config';
 import {
   buildOpenApiDocument,
-  configureApp,
   createFastifyAdapter,
   NEST_APP_OPTIONS,
+  useApiPrefix,
 } from '../../src/configure-app';
 
 /**
@@ -21,7 +21,8 @@ async function exportDocument(): Promise<void> {
     createFastifyAdapter(),
     { ...NEST_APP_OPTIONS, preview: true, logger: ['error'] },
   );
-  configureApp(app);
+  // Only the prefix: the rest of configureApp needs providers, which preview leaves out.
+  useApiPrefix(app);
   process.stdout.write(
     `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`,
   );
