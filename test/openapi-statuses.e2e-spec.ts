@@ -7,6 +7,10 @@ import {
 } from './helpers/openapi-contract';
 import { useTestApp } from './helpers/test-app';
 import { bearer } from './helpers/tokens';
+import {
+  SESSION_STATEMENTS,
+  USER_SESSIONS_LOCK_SPACE,
+} from '../src/sessions/sessions.statements';
 
 type Call = Pick<InjectOptions, 'method' | 'url' | 'headers' | 'payload'>;
 type Operation = (typeof API_OPERATIONS)[number];
@@ -262,6 +266,35 @@ describe('Every documented status is one the route really answers', () => {
         const timedOut = await everyValidCall(100);
         expect(timedOut.map((response) => response.statusCode)).toEqual(
           Array(7).fill(503),
+        );
+      } finally {
+        await admin.query('ROLLBACK');
+      }
+    });
+
+    it('409 on every write sent with an Idempotency-Key while its user stays locked past the bound', async () => {
+      const writes = validCalls(200).filter(([operation]) =>
+        BODY_ROUTES.some(([route]) => route === operation),
+      );
+      await admin.query('BEGIN');
+      try {
+        // validCalls(200) uses users 200 to 206, one per operation.
+        for (let userId = 200; userId <= 206; userId += 1) {
+          await admin.query(SESSION_STATEMENTS.lockUser, [
+            USER_SESSIONS_LOCK_SPACE,
+            userId,
+          ]);
+        }
+        const waited = await Promise.all(
+          writes.map(([operation, call]) =>
+            inject(operation, {
+              ...call,
+              headers: { ...call.headers, 'idempotency-key': 'in-flight' },
+            }),
+          ),
+        );
+        expect(waited.map((response) => response.statusCode)).toEqual(
+          Array(writes.length).fill(409),
         );
       } finally {
         await admin.query('ROLLBACK');
