@@ -8,7 +8,7 @@ import { createTestApp, TestApp } from './helpers/test-app';
 import { queryDatabase } from './helpers/test-database';
 import { bearer } from './helpers/tokens';
 
-const API = '/api/v1';
+import { API } from './helpers/constants';
 const KEY = 'Idempotency-Key';
 const REPLAYED = 'idempotent-replayed';
 
