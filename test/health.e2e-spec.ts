@@ -194,7 +194,10 @@ describe('Health probes', () => {
       expect(pending.body.error.database).toMatchObject({
         status: 'down',
         message: 'migrations pending',
-        pending: ['CreateSessions1764288000000'],
+        pending: [
+          'CreateIdempotencyKeys1764900000000',
+          'CreateSessions1764288000000',
+        ],
       });
     });
   });
