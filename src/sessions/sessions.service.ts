@@ -161,10 +161,11 @@ export class SessionsService {
               )
             : work(sessions).then((value) => ({ value })),
       );
-      await this.cache.invalidate(userId);
       if ('error' in outcome) {
+        // Stored for replays; its savepoint was rolled back, so nothing changed.
         throw outcome.error;
       }
+      await this.cache.invalidate(userId);
       return outcome.value;
     } catch (error) {
       if (error instanceof DomainError || error instanceof IdempotentReplay) {
