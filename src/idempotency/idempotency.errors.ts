@@ -1,5 +1,6 @@
 import { DomainError, DomainErrorKind } from '../common/errors';
 import { PROBLEM_TYPE_PREFIX, ProblemDetails } from '../common/filters/problem';
+import { STATUS_BY_KIND } from '../common/filters/to-problem';
 
 export class InvalidIdempotencyKeyError extends DomainError {
   readonly code = 'invalid-idempotency-key';
@@ -33,12 +34,9 @@ export class IdempotencyKeyInFlightError extends DomainError {
   }
 }
 
-const KIND_BY_STATUS: Record<number, DomainErrorKind> = {
-  400: 'invalid',
-  404: 'not-found',
-  409: 'conflict',
-  422: 'unprocessable',
-};
+const KIND_BY_STATUS = Object.fromEntries(
+  Object.entries(STATUS_BY_KIND).map(([kind, status]) => [status, kind]),
+) as Record<number, DomainErrorKind>;
 
 /** A stored domain error, thrown again for a replay: the filter renders it as before. */
 export class ReplayedDomainError extends DomainError {

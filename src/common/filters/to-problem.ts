@@ -12,7 +12,7 @@ import {
 } from '../errors';
 import { Problem } from './problem';
 
-const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
   'not-found': 404,
   conflict: 409,
