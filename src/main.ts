@@ -1,5 +1,5 @@
-import './tracing/tracing'; // first: it instruments http, pg, ioredis and pino as they load
-import { config as loadDotEnv } from 'dotenv';
+import './load-env'; // first: .env may set OTEL_* and every other variable
+import './tracing/tracing'; // next: it instruments http, pg, ioredis and pino as they load
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoLogger } from 'nestjs-pino';
@@ -63,7 +63,6 @@ function main(): void {
   let logger: StartupLogger;
   try {
     // Built once, before Nest starts, so a bad variable is one line, not a stack trace.
-    loadDotEnv({ quiet: true });
     config = buildConfiguration(withDevelopmentSecret(process.env));
     const params = buildLoggerParams(config);
     pino = new PinoLogger(params);

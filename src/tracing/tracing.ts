@@ -1,12 +1,8 @@
-// Starts tracing before Nest and the instrumented libraries load: main.ts imports it first.
-import { config as loadDotEnv } from 'dotenv';
+// Starts tracing before Nest and the instrumented libraries load: main.ts imports it
+// right after load-env, so OTEL_* from .env count.
 import { ConfigurationError } from '../config/environment';
 import { otlpProtocol, tracingEnabled } from './tracing-config';
 import { flushTracingOnShutdown } from './tracing.module';
-
-// OTEL_* may be set in .env, which Nest's ConfigModule reads only later (same rules:
-// the environment wins).
-loadDotEnv({ quiet: true });
 
 if (tracingEnabled(process.env)) {
   try {
