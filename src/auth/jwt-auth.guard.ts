@@ -41,7 +41,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     super();
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous for public routes and remembered tokens: Nest awaits only a guard that
+   * returns a promise, and this is every request's path.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
       IS_PUBLIC,
       [context.getHandler(), context.getClass()],
@@ -57,6 +61,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       request.user = user;
       return true;
     }
+    return this.verify(context);
+  }
+
+  private async verify(context: ExecutionContext): Promise<boolean> {
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (error) {
