@@ -50,7 +50,7 @@ export class ReplayedDomainError extends DomainError {
   }
 }
 
-/** Not an error: tells the interceptor that the stored answer replaces this request's. */
+/** Not an error: tells IdempotentReplayFilter that the stored answer replaces this request's. */
 export class IdempotentReplay extends Error {
   constructor(
     readonly status: number,

@@ -10,7 +10,7 @@ import {
   ReplayedDomainError,
 } from './idempotency.errors';
 
-/** A write sent with an Idempotency-Key, as the interceptor read it. */
+/** A write sent with an Idempotency-Key, as `@IdempotencyKey()` read it. */
 export interface IdempotentRequest {
   key: string;
   /** SHA-256 of the method, path and body. */

@@ -1,4 +1,4 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, UseFilters } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { ProblemCase } from '../common/api-problem-responses.decorator';
 import {
@@ -6,12 +6,12 @@ import {
   IdempotencyKeyReuseError,
   InvalidIdempotencyKeyError,
 } from './idempotency.errors';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotentReplayFilter } from './idempotent-replay.filter';
 
 /** Marks a write route as accepting `Idempotency-Key`, and documents the header. */
 export const Idempotent = () =>
   applyDecorators(
-    UseInterceptors(IdempotencyInterceptor),
+    UseFilters(IdempotentReplayFilter),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
