@@ -147,7 +147,8 @@ async function start(
   return side;
 }
 
-const stopAll = () => Promise.all(running.splice(0).map((side) => side.stop()));
+const stopAll = () =>
+  Promise.all(running.splice(0).map((side) => side.stop('SIGTERM')));
 
 /** Stops every side, drops the databases, deletes the keys and the token files. */
 async function cleanUp(): Promise<void> {
@@ -311,7 +312,7 @@ async function measureRun(
 ) {
   await createDatabase(DATABASE);
   const main = join(ROOT, 'dist', 'main.js');
-  const emptyDatabaseMs = (await start('service', DATABASE, main)).readyMs;
+  const emptyDatabaseMs = (await start('service', DATABASE, main)).readyMs!;
   await stopAll();
   await data.seed(
     DATABASE,
@@ -331,7 +332,7 @@ async function measureRun(
   const results = await measureAll(scenarios, sides);
   await stopAll();
   return {
-    startup: { emptyDatabaseMs, migratedDatabaseMs: service.readyMs },
+    startup: { emptyDatabaseMs, migratedDatabaseMs: service.readyMs! },
     scenarios: results,
     scale: flags.scale ? await scale() : undefined,
   };
