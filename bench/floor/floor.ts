@@ -14,7 +14,6 @@ import {
   ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import Redis from 'ioredis';
 import { Pool, PoolClient } from 'pg';
 import { parseUserId } from '../../src/auth/user-id';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache';
@@ -25,9 +24,9 @@ import { SECURITY_HEADERS } from '../../src/http/security-headers';
 import { buildConfiguration } from '../../src/config';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { RATE_LIMIT_WINDOW_MS } from '../../src/rate-limit/rate-limit.module';
+import { rateLimitKey } from '../../src/rate-limit/user-throttler.guard';
 import { FENCE_PREFIX } from '../../src/redis/cache-store';
-import * as scripts from '../../src/redis/cache-scripts';
-import { REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis/redis-client';
+import { createRedisClient } from '../../src/redis/redis-client';
 import { titleProblem } from '../../src/sessions/dto/is-session-title.decorator';
 import { sessionCacheKeys } from '../../src/sessions/session-cache.keys';
 import * as policies from '../../src/sessions/sessions.cache-policies';
@@ -43,17 +42,8 @@ const secret = Buffer.from(config.jwt.secret!, 'utf8');
 const fencePrefix = `${FENCE_PREFIX}floor:${randomBytes(6).toString('hex')}:`;
 let fences = 0;
 
-const redis = new Redis(process.env.REDIS_URL!, {
-  keyPrefix: config.redisKeyPrefix,
-  enableAutoPipelining: true,
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-  lazyConnect: true,
-}) as Redis & Pick<scripts.CacheScriptCommands, 'fenceFill' | 'countInWindow'>;
-redis.defineCommand('fenceFill', { numberOfKeys: 1, lua: scripts.FILL_SCRIPT });
-const COUNT = scripts.COUNT_IN_WINDOW_SCRIPT;
-redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT });
+// The service's own client: the same options, timeouts, auto-pipelining and scripts.
+const redis = createRedisClient(config.redis!, config.redisKeyPrefix);
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: config.dbPoolSize,
@@ -156,7 +146,7 @@ async function withinRateLimit(
   userId: number,
 ): Promise<boolean> {
   const limit = config.rateLimitPerMinute;
-  const key = `ratelimit:default:user:${userId}`;
+  const key = rateLimitKey('default', userId);
   if (limit === 0) {
     return true;
   }

@@ -4,6 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../auth';
 import { RateLimitedError } from '../common/errors';
 
+/** The Redis key of one user's window for the named throttler (`default`). */
+export const rateLimitKey = (throttler: string, userId: string | number) =>
+  `ratelimit:${throttler}:user:${userId}`;
+
 type MaybeAuthenticated = FastifyRequest & { user?: AuthenticatedUser };
 
 /**
@@ -39,7 +43,7 @@ export class UserThrottlerGuard extends ThrottlerGuard {
     tracker: string,
     name: string,
   ): string {
-    return `ratelimit:${name}:user:${tracker}`;
+    return rateLimitKey(name, tracker);
   }
 
   protected throwThrottlingException(
