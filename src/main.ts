@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
+import { useCheapAsyncResourceBind } from './common/async-resource-bind';
 import { AppConfig, buildConfiguration, withDevelopmentSecret } from './config';
 import {
   configureApp,
@@ -72,6 +73,7 @@ function main(): void {
     console.error(describeStartupFailure(error).message);
     process.exit(1);
   }
+  useCheapAsyncResourceBind();
   start(config, pino, logger).catch((error: unknown) => {
     const { message, explained } = describeStartupFailure(error);
     if (explained) {
