@@ -4,14 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import type { Session } from './session.entity';
 import { SessionCache } from './session-cache.service';
-import {
-  ActiveSessionDeletionError,
-  NoActiveSessionError,
-  SessionConflictError,
-  SessionLimitReachedError,
-  SessionNotFoundError,
-  SessionTitleTakenError,
-} from './sessions.errors';
+import * as errors from './sessions.errors';
 import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -137,7 +130,7 @@ describe('SessionsService', () => {
   it('refuses a duplicate title and leaves everything as it was', async () => {
     await service.create(1, 'a');
     await expect(service.create(1, 'a')).rejects.toBeInstanceOf(
-      SessionTitleTakenError,
+      errors.SessionTitleTakenError,
     );
     expect(titles()).toEqual(['a']);
     expect(invalidated).toEqual([1]);
@@ -148,7 +141,7 @@ describe('SessionsService', () => {
       await service.create(1, title);
     }
     await expect(service.create(1, 'd')).rejects.toBeInstanceOf(
-      SessionLimitReachedError,
+      errors.SessionLimitReachedError,
     );
     await expect(service.create(2, 'd')).resolves.toMatchObject({ user_id: 2 });
   });
@@ -159,7 +152,7 @@ describe('SessionsService', () => {
     await service.activateByTitle(1, 'a');
     expect(activeTitles()).toEqual(['a']);
     await expect(service.activateByTitle(1, 'zzz')).rejects.toBeInstanceOf(
-      SessionNotFoundError,
+      errors.SessionNotFoundError,
     );
   });
 
@@ -170,10 +163,10 @@ describe('SessionsService', () => {
     });
     expect(activeTitles()).toEqual([]);
     await expect(service.deactivate(1)).rejects.toBeInstanceOf(
-      NoActiveSessionError,
+      errors.NoActiveSessionError,
     );
     await expect(service.activeSessionId(1)).rejects.toBeInstanceOf(
-      NoActiveSessionError,
+      errors.NoActiveSessionError,
     );
   });
 
@@ -186,7 +179,7 @@ describe('SessionsService', () => {
       active: false,
     });
     await expect(service.rename(1, 'c', 'b')).rejects.toBeInstanceOf(
-      SessionTitleTakenError,
+      errors.SessionTitleTakenError,
     );
   });
 
@@ -194,7 +187,7 @@ describe('SessionsService', () => {
     await service.create(1, 'a');
     await service.create(1, 'b');
     await expect(service.deleteByTitle(1, 'b')).rejects.toBeInstanceOf(
-      ActiveSessionDeletionError,
+      errors.ActiveSessionDeletionError,
     );
     await service.deleteByTitle(1, 'a');
     expect(titles()).toEqual(['b']);
@@ -203,11 +196,11 @@ describe('SessionsService', () => {
   it('turns a unique-constraint violation into a domain error, and still invalidates', async () => {
     repository.violate = 'UQ_sessions_user_id_title';
     await expect(service.create(1, 'a')).rejects.toBeInstanceOf(
-      SessionTitleTakenError,
+      errors.SessionTitleTakenError,
     );
     repository.violate = 'UQ_sessions_active_user_id';
     await expect(service.create(1, 'b')).rejects.toBeInstanceOf(
-      SessionConflictError,
+      errors.SessionConflictError,
     );
     expect(invalidated).toEqual([1, 1]);
   });
