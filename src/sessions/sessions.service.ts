@@ -82,8 +82,7 @@ export class SessionsService {
     title: string,
     idempotent?: IdempotentRequest,
   ): Promise<DetailResponse> {
-    return this.mutate(userId, title, idempotent, async (sessions) => {
-      const session = await findByTitleOrThrow(sessions, userId, title);
+    const work = async (sessions: SessionsRepository, session: Session) => {
       if (!session.active) {
         await sessions.deactivateAll(userId);
         await sessions.setActive(session.id, true);
@@ -91,7 +90,8 @@ export class SessionsService {
       return {
         detail: `'${title}' set as active session for user_id=${userId}`,
       };
-    });
+    };
+    return this.mutateSession(userId, title, idempotent, work);
   }
 
   deactivate(
@@ -114,8 +114,7 @@ export class SessionsService {
     newTitle: string,
     idempotent?: IdempotentRequest,
   ): Promise<Session> {
-    return this.mutate(userId, newTitle, idempotent, async (sessions) => {
-      const session = await findByTitleOrThrow(sessions, userId, title);
+    const work = async (sessions: SessionsRepository, session: Session) => {
       if (newTitle === title) {
         return session;
       }
@@ -123,7 +122,9 @@ export class SessionsService {
         throw new SessionTitleTakenError(userId, newTitle);
       }
       return sessions.rename(session.id, newTitle);
-    });
+    };
+    // A unique-constraint violation here is about the new title.
+    return this.mutateSession(userId, title, idempotent, work, newTitle);
   }
 
   deleteByTitle(
@@ -131,14 +132,27 @@ export class SessionsService {
     title: string,
     idempotent?: IdempotentRequest,
   ): Promise<DetailResponse> {
-    return this.mutate(userId, title, idempotent, async (sessions) => {
-      const session = await findByTitleOrThrow(sessions, userId, title);
+    const work = async (sessions: SessionsRepository, session: Session) => {
       if (session.active) {
         throw new ActiveSessionDeletionError(title);
       }
       await sessions.delete(session.id);
       return { detail: 'Session deleted successfully' };
-    });
+    };
+    return this.mutateSession(userId, title, idempotent, work);
+  }
+
+  /** A mutation of the caller's session titled `title`, or 404 when there is none. */
+  private mutateSession<T>(
+    userId: number,
+    title: string,
+    idempotent: IdempotentRequest | undefined,
+    work: (sessions: SessionsRepository, session: Session) => Promise<T>,
+    conflictingTitle = title,
+  ): Promise<T> {
+    return this.mutate(userId, conflictingTitle, idempotent, async (sessions) =>
+      work(sessions, await findByTitleOrThrow(sessions, userId, title)),
+    );
   }
 
   /**
