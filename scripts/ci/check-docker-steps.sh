@@ -80,7 +80,7 @@ if [[ -z "$postgres_server" || -z "$redis_url" ]]; then
   source "$work/services.env"
   postgres_server=${postgres_server:-$TEST_POSTGRES_URL}
   redis_url=${redis_url:-$TEST_REDIS_URL}
-  [[ -n "$redis_url" ]] || { log "no Redis: install redis-server (scripts/ci/install-redis-server.sh)"; exit 1; }
+  [[ -n "$redis_url" ]] || { log "no Redis: install redis-server (scripts/test-programs.sh)"; exit 1; }
 fi
 
 log "copying the tracked files of $repo to $work/src"

@@ -1,7 +1,4 @@
-// Jest global teardown of the e2e suites: stops what the setup started, then prints the
-// one line that lists the test groups skipped for a missing program.
-import { rmSync } from 'node:fs';
-import { skipSummary } from './requirements';
+// Jest global teardown of the e2e suites: stops what the setup started.
 
 export default async function globalTeardown(): Promise<void> {
   const started = globalThis.testServices;
@@ -9,13 +6,5 @@ export default async function globalTeardown(): Promise<void> {
     return;
   }
   globalThis.testServices = undefined;
-  try {
-    const summary = skipSummary(process.env.TEST_SKIPS_FILE!);
-    if (summary) {
-      console.log(`\n${summary}`);
-    }
-  } finally {
-    rmSync(started.runDir, { recursive: true, force: true });
-    await started.services.stop();
-  }
+  await started.services.stop();
 }

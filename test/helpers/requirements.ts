@@ -1,7 +1,6 @@
-// Which external programs a group of tests needs, and what happens when one is missing:
-// skipped (and listed once at the end) on a developer's machine, a failure in CI.
+// Which external programs a group of tests needs; a missing one fails the group, never skips it.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
 /**
  * `redis`: a Redis to connect to (TEST_REDIS_URL, the one on 6379, or a private
@@ -18,10 +17,8 @@ const PACKAGE: Record<Requirement, string> = {
   chromium: 'chromium',
 };
 
-/** Debian's Chromium (scripts/ci/install-chromium.sh); browsers are never downloaded. */
+/** Debian's Chromium (scripts/test-programs.sh); browsers are never downloaded. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export const inCi = () => ['true', '1'].includes(process.env.CI ?? '');
 
 /** True when `program` is on PATH. */
 export function onPath(program: string): boolean {
@@ -55,15 +52,10 @@ export function missingPackages(requirements: Requirement[]): string[] {
   ];
 }
 
-interface SkipRecord {
-  group: string;
-  packages: string[];
-}
-
 /**
- * `describe(name, body)` when every requirement is met. Otherwise, on a developer's
- * machine, the group is skipped and recorded for the one summary line the global
- * teardown prints; with CI=true the suite fails, naming what to install.
+ * `describe(name, body)` when every requirement is met; otherwise the suite fails, naming
+ * what to install. Nothing is skipped: `npm test` installs the programs first
+ * (scripts/test-programs.sh), so a missing one means the tests ran some other way.
  */
 export function describeWith(
   requirements: Requirement[],
@@ -71,38 +63,10 @@ export function describeWith(
   body: () => void,
 ): void {
   const packages = missingPackages(requirements);
-  if (packages.length === 0) {
-    describe(name, body);
-    return;
-  }
-  if (inCi()) {
+  if (packages.length > 0) {
     throw new Error(
-      `"${name}" needs ${packages.join(' and ')}, which this machine lacks; CI must install ${packages.length > 1 ? 'them' : 'it'} (scripts/ci/), so it is a failure, not a skip`,
+      `"${name}" needs ${packages.join(' and ')}, which this machine lacks: run the tests with npm test (it installs them), or apt-get install ${packages.join(' ')}`,
     );
   }
-  const record: SkipRecord = { group: name, packages };
-  if (process.env.TEST_SKIPS_FILE) {
-    appendFileSync(process.env.TEST_SKIPS_FILE, `${JSON.stringify(record)}\n`);
-  }
-  describe.skip(`${name} (needs ${packages.join(' and ')})`, body);
-}
-
-/** The one line that says what was skipped and what to install; undefined when nothing was. */
-export function skipSummary(skipsFile: string): string | undefined {
-  if (!existsSync(skipsFile)) {
-    return undefined;
-  }
-  const records = readFileSync(skipsFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as SkipRecord);
-  if (records.length === 0) {
-    return undefined;
-  }
-  const packages = [...new Set(records.flatMap((record) => record.packages))];
-  return (
-    `Skipped ${records.length} test group(s) that need ${packages.join(' and ')}: ` +
-    `install ${packages.length > 1 ? 'them' : 'it'} (apt-get install ${packages.join(' ')}) to run everything; ` +
-    `with CI=true they fail instead. Skipped: ${records.map((record) => record.group).join('; ')}.`
-  );
+  describe(name, body);
 }

@@ -11,7 +11,7 @@ const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 export interface TestServices {
   /** A server URL the suites create their databases on. */
   postgresUrl: string;
-  /** Empty when there is no Redis at all: suites that need one are skipped. */
+  /** Empty when there is no Redis at all: suites that need one fail, naming what to install. */
   redisUrl: string;
   /** One line per service: where it comes from. */
   description: string[];
