@@ -14,17 +14,6 @@ import { SessionsModule } from './sessions/sessions.module';
 import { TracingModule } from './tracing/tracing.module';
 
 @Module({
-  imports: [
-    LoggingModule,
-    DatabaseModule,
-    RedisModule,
-    MetricsModule,
-    AuthModule,
-    RateLimitModule,
-    HealthModule,
-    SessionsModule,
-    TracingModule,
-  ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     {
@@ -41,6 +30,23 @@ import { TracingModule } from './tracing/tracing.module';
 export class AppModule {
   /** The application over one configuration, built once by its caller (main.ts, a test). */
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: AppModule, imports: [AppConfigModule.forRoot(config)] };
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        RedisModule,
+        MetricsModule,
+        AuthModule,
+        // RATE_LIMIT_PER_MINUTE=0 leaves the limiter out, so no request runs a guard
+        // whose only answer would be "skip". After AuthModule: global guards run in
+        // import order, and the limiter counts the authenticated user.
+        ...(config.rateLimitPerMinute > 0 ? [RateLimitModule] : []),
+        HealthModule,
+        SessionsModule,
+        TracingModule,
+      ],
+    };
   }
 }

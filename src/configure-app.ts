@@ -19,11 +19,10 @@ import {
   installJsonBodyParser,
 } from './http/json-body-parser';
 import { installOnRequestHook } from './http/on-request';
+import { installOnResponseHook } from './http/on-response';
 import { requestIdOf } from './http/request-id';
 import { tagRouteTemplates } from './http/route-template';
 import { closeConnectionsOnShutdown } from './http/shutdown-connections';
-import { logRequests } from './logging/request-log';
-import { instrumentHttp } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 
 /** Nest's own body parsers stay off: `configureApp` installs a stricter JSON parser. */
@@ -106,8 +105,7 @@ export function configureApp(
     });
   }
   tagRouteTemplates(fastify);
-  instrumentHttp(fastify, app.get(MetricsService));
-  logRequests(fastify);
+  installOnResponseHook(fastify, app.get(MetricsService));
   installJsonBodyParser(fastify);
   closeConnectionsOnShutdown(fastify);
 

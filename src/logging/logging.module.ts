@@ -37,7 +37,7 @@ export function buildLoggerParams(
     // No per-request middleware. Binding the request id to every line logged during a
     // request takes an AsyncLocalStorage, which makes Node run a hook for every promise
     // the process creates (with middie and a child logger per request: 15% of the hot
-    // path). Request lines come from logRequests(); the one log written while a request
+    // path). Request lines come from logResponse(); the one log written while a request
     // runs (ProblemDetailsFilter's) names its request id itself.
     forRoutes: [],
     pinoHttp:

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { routeTemplateOf } from '../http/route-template';
 import type { MetricsService } from './metrics.service';
 
@@ -12,18 +12,16 @@ const KNOWN_METHODS = new Set([
   'OPTIONS',
 ]);
 
-/** Counts and times every response, labelled by route template (see route-template.ts). */
-export function instrumentHttp(
-  fastify: FastifyInstance,
+/** Counts and times one response, labelled by route template (see route-template.ts). */
+export function observeResponse(
   metrics: MetricsService,
+  request: FastifyRequest,
+  reply: FastifyReply,
 ): void {
-  fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.observeRequest(
-      KNOWN_METHODS.has(request.method) ? request.method : 'OTHER',
-      routeTemplateOf(request.raw),
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-    done();
-  });
+  metrics.observeRequest(
+    KNOWN_METHODS.has(request.method) ? request.method : 'OTHER',
+    routeTemplateOf(request.raw),
+    reply.statusCode,
+    reply.elapsedTime / 1000,
+  );
 }

@@ -10,9 +10,9 @@ import { UserThrottlerGuard } from './user-throttler.guard';
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /**
- * `RATE_LIMIT_PER_MINUTE` requests per user per fixed minute (0 turns it off). Import it
- * after `AuthModule`: global guards run in registration order, and the limiter needs
- * the authenticated user.
+ * `RATE_LIMIT_PER_MINUTE` requests per user per fixed minute; AppModule leaves this
+ * module out when it is 0. Import it after `AuthModule`: global guards run in
+ * registration order, and the limiter needs the authenticated user.
  */
 @Module({
   imports: [

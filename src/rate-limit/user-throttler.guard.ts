@@ -18,18 +18,7 @@ type MaybeAuthenticated = FastifyRequest & { user?: AuthenticatedUser };
  */
 @Injectable()
 export class UserThrottlerGuard extends ThrottlerGuard {
-  /** `RATE_LIMIT_PER_MINUTE=0`: every request skips at once, before any metadata lookup. */
-  private disabled = false;
-
-  async onModuleInit(): Promise<void> {
-    await super.onModuleInit();
-    this.disabled = this.throttlers.every(({ limit }) => limit === 0);
-  }
-
   protected shouldSkip(context: ExecutionContext): Promise<boolean> {
-    if (this.disabled) {
-      return Promise.resolve(true);
-    }
     const request = context.switchToHttp().getRequest<MaybeAuthenticated>();
     return Promise.resolve(request.user === undefined);
   }
